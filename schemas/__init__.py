@@ -1,0 +1,1 @@
+"""Vocabularies, column specs, HF features and pandera schemas of the published tables."""

@@ -1,0 +1,45 @@
+"""Command line: `python -m scripts build` (see README.md)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from scripts.model import InputError
+from scripts.release import PROJECT_ROOT, ValidationFailed, build
+
+DEFAULT_EXPORT = PROJECT_ROOT / "annotations" / "export.json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    build_cmd = commands.add_parser("build", help="build the release (data/, README.md, DATASHEET.md) from corpus/ and annotations/")
+    build_cmd.add_argument("--corpus", type=Path, default=PROJECT_ROOT / "corpus")
+    build_cmd.add_argument("--export", type=Path, default=None,
+                           help=f"Label Studio snapshot export (default: {DEFAULT_EXPORT.relative_to(PROJECT_ROOT)} if present)")
+    build_cmd.add_argument("--out", type=Path, default=PROJECT_ROOT, help="release root holding README.md and DATASHEET.md")
+    args = parser.parse_args(argv)
+
+    export = args.export
+    if export is None and DEFAULT_EXPORT.exists():
+        export = DEFAULT_EXPORT
+    if export is None:
+        print("no Label Studio export in annotations/ yet: publishing the documents only")
+    try:
+        releases = build(args.corpus, export, args.out)
+    except InputError as err:
+        print(f"build refused: {len(err.problems)} problem(s) in the input; nothing was written", file=sys.stderr)
+        print("\n".join(err.problems), file=sys.stderr)
+        return 2
+    except ValidationFailed as err:
+        print(f"validation failed: {len(err.report)} failure(s); nothing was written", file=sys.stderr)
+        print("\n".join(err.report), file=sys.stderr)
+        return 1
+    for r in releases:
+        print(f"{r.name}: {r.num_rows} rows -> {r.files[0]} (sha256 {r.sha256[:16]}…)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""The dataset card (README.md front matter and generated blocks) and the datasheet's generated counts.
+
+Hand-written prose stays as it is; only the YAML front matter and the blocks
+between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->` are rewritten.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+from datasets import Dataset, DatasetDict, DatasetInfo, SplitDict, SplitInfo
+from datasets.info import DatasetInfosDict
+from huggingface_hub import DatasetCard, DatasetCardData
+
+from schemas.tables import SPAN_LAYERS, SPLIT, TABLES, features
+
+CONFIG_DESCRIPTIONS = {
+    "documents": "The articles: text and per-document metadata.",
+    "entities": "Named-entity mentions (OntoNotes types) with cross-document entity ids.",
+    "claims": "Attributed claims with claimant, cue and kind.",
+    "figures": "Quantity expressions with normalized value, unit and approximation.",
+}
+
+
+@dataclass(frozen=True)
+class ConfigRelease:
+    """One published config: its Parquet files (relative to the release root) and their content."""
+
+    name: str
+    files: tuple[str, ...]
+    num_rows: int
+    file_bytes: int
+    arrow_bytes: int
+    sha256: str
+
+    @property
+    def glob(self) -> str:
+        return f"data/{self.name}/{SPLIT}-*.parquet"
+
+
+def card_data(releases: list[ConfigRelease], version: str, annotated: bool) -> DatasetCardData:
+    data = DatasetCardData(
+        pretty_name="Syria News Spans",
+        language=["en"],
+        license=["cc-by-4.0", "other"],
+        license_details=(
+            "Annotations: CC BY 4.0. Article texts: third-party news content, copyright of their "
+            "publishers, not licensed by this project (see the `rights` column and DATASHEET.md)."
+        ),
+        annotations_creators=["expert-generated"] if annotated else ["no-annotation"],
+        language_creators=["found"],
+        multilinguality=["monolingual"],
+        source_datasets=["original"],
+        size_categories=["n<1K"],
+        task_categories=["token-classification", "text-classification"],
+        task_ids=["named-entity-recognition"],
+        tags=["news", "syria", "claims", "quantities", "span-annotation", "label-studio"],
+        configs=[
+            {
+                "config_name": r.name,
+                "version": version,
+                # The content hash makes the YAML change whenever the data does:
+                # `datasets` keys its cache of a local folder on this YAML only.
+                "description": f"{CONFIG_DESCRIPTIONS[r.name]} Data sha256: {r.sha256}",
+                "data_files": [{"split": SPLIT, "path": r.glob}],
+            }
+            for r in releases
+        ],
+    )
+    infos = DatasetInfosDict()
+    for r in releases:
+        splits = SplitDict()
+        splits.add(SplitInfo(name=SPLIT, num_bytes=r.arrow_bytes, num_examples=r.num_rows))
+        infos[r.name] = DatasetInfo(features=features(r.name), splits=splits,
+                                    download_size=r.file_bytes, dataset_size=r.arrow_bytes)
+    infos.to_dataset_card_data(data)
+    return data
+
+
+def replace_blocks(text: str, blocks: dict[str, str], source: str) -> str:
+    for name, body in blocks.items():
+        pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(<!-- /generated:{name} -->)", re.S)
+        if not pattern.search(text):
+            raise ValueError(f"{source}: no '<!-- generated:{name} -->' … '<!-- /generated:{name} -->' block")
+        text = pattern.sub(lambda m: m.group(1) + body.rstrip("\n") + "\n" + m.group(2), text)
+    return text
+
+
+def _loaded(root: Path, r: ConfigRelease) -> DatasetDict:
+    """What `load_dataset` returns for the config, built from the same Parquet."""
+    return DatasetDict({SPLIT: Dataset(pa.concat_tables([pq.read_table(root / f) for f in r.files]))})
+
+
+def usage_block(root: Path, releases: list[ConfigRelease]) -> str:
+    lines = ["```python", ">>> from datasets import load_dataset"]
+    for r in releases:
+        ds = _loaded(root, r)
+        first = {k: v for k, v in ds[SPLIT][0].items() if k not in ("text", "rights")} if r.name == "documents" else ds[SPLIT][0]
+        lines += [
+            f'>>> {r.name} = load_dataset("path/to/syria-news-spans", "{r.name}")',
+            f">>> {r.name}", repr(ds),
+        ]
+        if r.name == "documents":
+            lines += [">>> {k: v for k, v in documents[\"test\"][0].items() if k not in (\"text\", \"rights\")}"]
+        else:
+            lines += [f'>>> {r.name}["test"][0]']
+        lines.append(repr(first))
+    lines.append("```")
+    return "\n".join(lines)
+
+
+def fields_block(published: set[str]) -> str:
+    out = []
+    for table, columns in TABLES.items():
+        status = "" if table in published else " (not published yet: no gold annotation)"
+        out += [f"#### `{table}`{status}", "", CONFIG_DESCRIPTIONS[table], "", "| field | type | description |", "|---|---|---|"]
+        feats = features(table)
+        for c in columns:
+            kind = _type_name(feats[c.name]) + (", nullable" if c.nullable else "")
+            out.append(f"| `{c.name}` | {kind} | {c.description} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def _type_name(feature) -> str:
+    if hasattr(feature, "names"):
+        return "ClassLabel: " + ", ".join(f"`{n}`" for n in feature.names)
+    return f"`{getattr(feature, 'dtype', type(feature).__name__)}`"
+
+
+def configs_block(releases: list[ConfigRelease]) -> str:
+    published = {r.name: r for r in releases}
+    lines = ["| config | split | rows | status |", "|---|---|---|---|"]
+    for table in TABLES:
+        r = published.get(table)
+        lines.append(f"| `{table}` | `{SPLIT}` | {r.num_rows} | published |" if r
+                     else f"| `{table}` | – | 0 | to come with the gold annotation |")
+    return "\n".join(lines)
+
+
+def counts_block(tables: dict[str, pl.DataFrame]) -> str:
+    docs = tables["documents"]
+    lines = [
+        f"- Documents: {docs.height}; characters (code points): {docs['n_chars'].sum()}.",
+        *[f"- {layer.capitalize()}: {tables[layer].height} spans." for layer in SPAN_LAYERS],
+    ]
+    for layer, column in (("entities", "label"), ("claims", "claim_kind"), ("figures", "kind")):
+        counts = tables[layer].group_by(column).len().sort(column)
+        if counts.height:
+            lines.append(f"- {layer.capitalize()} by {column}: " + ", ".join(f"{k} {n}" for k, n in counts.iter_rows()) + ".")
+    return "\n".join(lines)
+
+
+def render_readme(readme: str, root: Path, releases: list[ConfigRelease], version: str, annotated: bool) -> str:
+    card = DatasetCard(readme)
+    card.data = card_data(releases, version, annotated)
+    card.text = replace_blocks(card.text, {
+        "configs": configs_block(releases),
+        "usage": usage_block(root, releases),
+        "fields": fields_block({r.name for r in releases}),
+    }, "README.md")
+    return str(card)
+
+
+def render_datasheet(datasheet: str, tables: dict[str, pl.DataFrame]) -> str:
+    return replace_blocks(datasheet, {"counts": counts_block(tables)}, "DATASHEET.md")

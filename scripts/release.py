@@ -1,0 +1,101 @@
+"""Builds the release: corpus + export -> tables -> validation -> Parquet + card, swapped in atomically.
+
+Everything is written to a temporary folder beside the release first; data/,
+README.md and DATASHEET.md are replaced only after every table validated.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Optional
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from schemas.tables import SPLIT, TABLES, features
+from schemas.validation import validate
+from scripts.card import ConfigRelease, render_datasheet, render_readme
+from scripts.corpus import load_corpus
+from scripts.labelstudio import read_export
+from scripts.model import InputError
+from scripts.tables import build_tables
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CARD_FILES = ("README.md", "DATASHEET.md")
+# Fixed writer options: with the pinned pyarrow, the same rows give the same bytes.
+PARQUET_OPTIONS = dict(
+    compression="zstd", compression_level=9, use_dictionary=True, write_statistics=True,
+    data_page_version="2.0", write_page_index=False, row_group_size=100_000,
+)
+
+
+class ValidationFailed(Exception):
+    def __init__(self, report: list[str]):
+        self.report = report
+        super().__init__("\n".join(report))
+
+
+def dataset_version() -> str:
+    return tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["version"]
+
+
+def to_arrow(table: str, frame: pl.DataFrame) -> pa.Table:
+    """The frame with its HF features: closed vocabularies as ClassLabel ints, features in the schema metadata."""
+    feats = features(table)
+    encoded = frame.with_columns(
+        pl.col(name).replace_strict(list(f.names), range(len(f.names)), return_dtype=pl.Int64)
+        for name, f in feats.items() if hasattr(f, "names")
+    )
+    return encoded.to_arrow().cast(feats.arrow_schema)
+
+
+def write_config(root: Path, table: str, frame: pl.DataFrame) -> ConfigRelease:
+    relative = f"data/{table}/{SPLIT}-00000-of-00001.parquet"
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrow = to_arrow(table, frame)
+    pq.write_table(arrow, path, **PARQUET_OPTIONS)
+    content = path.read_bytes()
+    return ConfigRelease(name=table, files=(relative,), num_rows=frame.height, file_bytes=len(content),
+                         arrow_bytes=arrow.nbytes, sha256=hashlib.sha256(content).hexdigest())
+
+
+def build(corpus_dir: Path, export: Optional[Path], release_root: Path) -> list[ConfigRelease]:
+    """Builds into release_root (which holds README.md and DATASHEET.md). Raises InputError or
+    ValidationFailed, leaving release_root untouched, when anything is wrong."""
+    corpus = load_corpus(corpus_dir)
+    annotated = read_export(export, corpus) if export is not None else {}
+    tables = build_tables(corpus, annotated)
+    report = validate(tables)
+    if report:
+        raise ValidationFailed(report)
+    with tempfile.TemporaryDirectory(prefix=".build-", dir=release_root) as tmp:
+        staging = Path(tmp)
+        # A config with no rows is not published: `datasets` cannot load an empty split.
+        releases = [write_config(staging, t, tables[t]) for t in TABLES if tables[t].height]
+        readme = (release_root / "README.md").read_text(encoding="utf-8")
+        datasheet = (release_root / "DATASHEET.md").read_text(encoding="utf-8")
+        has_spans = any(r.name != "documents" for r in releases)
+        (staging / "README.md").write_text(render_readme(readme, staging, releases, dataset_version(), has_spans), encoding="utf-8")
+        (staging / "DATASHEET.md").write_text(render_datasheet(datasheet, tables), encoding="utf-8")
+        _swap_in(staging, release_root)
+    return releases
+
+
+def _swap_in(staging: Path, release_root: Path) -> None:
+    """Each step is an atomic rename; nothing is touched before the staging folder is complete."""
+    data, old = release_root / "data", staging / "data.old"
+    if data.exists():
+        os.replace(data, old)
+    os.replace(staging / "data", data)
+    for name in CARD_FILES:
+        os.replace(staging / name, release_root / name)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+__all__ = ["build", "InputError", "ValidationFailed", "PROJECT_ROOT"]

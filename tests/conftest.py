@@ -1,0 +1,61 @@
+"""Shared fixtures: small Label Studio snapshot exports under tests/fixtures, releases built into temp folders."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scripts.release import CARD_FILES, build
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURE_CORPUS = FIXTURES / "corpus"
+FIXTURE_EXPORT = FIXTURES / "export.json"
+DATASETS_ONLY_VENV = ROOT / ".venvs" / "datasets-only"
+
+
+def release_root(path: Path) -> Path:
+    """A folder holding copies of the card files, ready to build a release into."""
+    path.mkdir(parents=True, exist_ok=True)
+    for name in CARD_FILES:
+        shutil.copy(ROOT / name, path / name)
+    return path
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """sha256 of every file below root, by relative path."""
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def load_fixture_export() -> list[dict]:
+    return json.loads(FIXTURE_EXPORT.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def fixture_release(tmp_path_factory) -> Path:
+    """The fixture corpus and export built as a release (all four configs)."""
+    root = release_root(tmp_path_factory.mktemp("fixture-release"))
+    build(FIXTURE_CORPUS, FIXTURE_EXPORT, root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def datasets_only_python() -> Path:
+    """A venv with only `datasets` (at the locked versions) installed: what an ML practitioner has."""
+    lock = ROOT / "requirements.lock"
+    stamp = DATASETS_ONLY_VENV / ".lock-sha256"
+    want = hashlib.sha256(lock.read_bytes()).hexdigest()
+    python = DATASETS_ONLY_VENV / "bin" / "python"
+    if not stamp.exists() or stamp.read_text() != want:
+        shutil.rmtree(DATASETS_ONLY_VENV, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(DATASETS_ONLY_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                        "-c", str(lock), "datasets"], check=True)
+        stamp.write_text(want)
+    return python
