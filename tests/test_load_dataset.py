@@ -1,0 +1,75 @@
+"""`load_dataset` in a venv with only `datasets` installed reads every config as the build declared it."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from datasets import Features
+
+from conftest import FIXTURE_CORPUS, ROOT, load_fixture_export, release_root
+from schemas.tables import TABLES, features
+from scripts.release import build, dataset_version
+
+PROBE = Path(__file__).parent / "load_probe.py"
+
+
+def load(python: Path, release: Path, cache: Path, configs) -> dict:
+    done = subprocess.run([str(python), str(PROBE), str(release), str(cache), *configs],
+                          capture_output=True, text=True, cwd=cache.parent)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_every_config_loads_with_the_declared_features(datasets_only_python, fixture_release, tmp_path):
+    loaded = load(datasets_only_python, fixture_release, tmp_path / "cache", TABLES)
+    assert loaded["ours_importable"] == []
+    readme = (fixture_release / "README.md").read_text(encoding="utf-8")
+    for table in TABLES:
+        got = loaded[table]
+        parquet = fixture_release / f"data/{table}/test-00000-of-00001.parquet"
+        assert Features.from_dict(got["features"]) == features(table)
+        assert got["splits"] == {"test": pq.read_metadata(parquet).num_rows}
+        assert got["version"] == dataset_version()
+        assert got["repr"] in readme  # the card shows what load_dataset really prints
+        first = pq.read_table(parquet).slice(0, 1).to_pylist()[0]
+        assert got["first"] == json.loads(json.dumps(first, default=str, ensure_ascii=False))
+
+
+def test_fixture_first_figure_literally(datasets_only_python, fixture_release, tmp_path):
+    got = load(datasets_only_python, fixture_release, tmp_path / "cache", ["figures"])["figures"]
+    assert got["splits"] == {"test": 4}
+    assert got["first"] == {
+        "doc_id": "fx1", "span_id": "fx1:f174-206", "start": 174, "end": 206,
+        "text": "more than 2100 military\nvehicles", "value": 2100.0, "value_max": None,
+        "unit": "military vehicles", "approx": 2, "kind": 0,
+        "ls_task_id": 1, "ls_annotation_id": 1, "ls_region_id": "a12",
+    }
+
+
+def test_a_rebuilt_release_is_not_served_stale_from_the_cache(datasets_only_python, tmp_path):
+    root = release_root(tmp_path / "syria-news-spans")
+    export = tmp_path / "export.json"
+    tasks = load_fixture_export()
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    build(FIXTURE_CORPUS, export, root)
+    cache = tmp_path / "cache"
+    assert load(datasets_only_python, root, cache, ["entities"])["entities"]["first"]["label"] == 4  # GPE
+    # Same row count and size, one label changed: only the content hash in the card tells.
+    next(r for r in tasks[0]["annotations"][0]["result"] if r["id"] == "a1")["value"]["labels"] = ["LOC"]
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    build(FIXTURE_CORPUS, export, root)
+    assert load(datasets_only_python, root, cache, ["entities"])["entities"]["first"]["label"] == 5  # LOC
+
+
+def test_the_committed_release_loads(datasets_only_python, tmp_path):
+    copy = tmp_path / "syria-news-spans"
+    shutil.copytree(ROOT / "data", copy / "data")
+    shutil.copy(ROOT / "README.md", copy / "README.md")
+    loaded = load(datasets_only_python, copy, tmp_path / "cache", ["documents"])["documents"]
+    assert loaded["splits"] == {"test": 3}
+    assert loaded["first"]["doc_id"] == "d000" and loaded["first"]["n_chars"] == 2450
+    assert loaded["first"]["text"] == (ROOT / "corpus" / "d000.txt").read_text(encoding="utf-8")
