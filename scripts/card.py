@@ -42,6 +42,15 @@ class ConfigRelease:
         return f"data/{self.name}/{SPLIT}-*.parquet"
 
 
+SIZE_BUCKETS = [(10**3, "n<1K"), (10**4, "1K<n<10K"), (10**5, "10K<n<100K"), (10**6, "100K<n<1M"),
+                (10**7, "1M<n<10M"), (10**8, "10M<n<100M"), (10**9, "100M<n<1B")]
+
+
+def size_category(rows: int) -> str:
+    """The Hub's size bucket for a number of rows (the largest config's)."""
+    return next((name for limit, name in SIZE_BUCKETS if rows < limit), "1B<n<10B")
+
+
 def card_data(releases: list[ConfigRelease], version: str, annotated: bool) -> DatasetCardData:
     data = DatasetCardData(
         pretty_name="Syria News Spans",
@@ -55,7 +64,7 @@ def card_data(releases: list[ConfigRelease], version: str, annotated: bool) -> D
         language_creators=["found"],
         multilinguality=["monolingual"],
         source_datasets=["original"],
-        size_categories=["n<1K"],
+        size_categories=[size_category(max(r.num_rows for r in releases))],
         task_categories=["token-classification", "text-classification"],
         task_ids=["named-entity-recognition"],
         tags=["news", "syria", "claims", "quantities", "span-annotation", "label-studio"],

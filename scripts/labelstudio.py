@@ -99,8 +99,8 @@ def read_export(path: Path, corpus: dict[str, Document]) -> dict[str, AnnotatedD
 
 def _task_document(path: Path, index: int, task: Any, corpus: dict[str, Document], problems: Problems) -> Optional[Document]:
     """The corpus document a task annotates, if the task is well formed and not stale."""
-    if not isinstance(task, dict) or not isinstance(task.get("data"), dict) or "id" not in task:
-        problems.add(f"{path}: item {index}", "not a Label Studio task (needs 'id' and 'data')")
+    if not isinstance(task, dict) or not isinstance(task.get("data"), dict) or not _is_int(task.get("id")):
+        problems.add(f"{path}: item {index}", "not a Label Studio task (needs an integer 'id' and a 'data' object)")
         return None
     data = task["data"]
     where = f"{path}: task {task['id']}"
@@ -124,8 +124,8 @@ def _task_document(path: Path, index: int, task: Any, corpus: dict[str, Document
 
 def _gold_annotation(where: str, task: dict, problems: Problems, ambiguous: list[str]) -> Optional[dict]:
     annotations = task.get("annotations") or []
-    if not isinstance(annotations, list) or not all(isinstance(a, dict) for a in annotations):
-        problems.add(where, "'annotations' is not a list of annotation objects")
+    if not isinstance(annotations, list) or not all(isinstance(a, dict) and _is_int(a.get("id")) for a in annotations):
+        problems.add(where, "'annotations' is not a list of annotation objects with integer ids")
         return None
     live = [a for a in annotations if not a.get("was_cancelled")]
     truths = [a for a in live if a.get("ground_truth")]
@@ -211,8 +211,12 @@ def _read_regions(where: str, result: list[dict], doc: Document, problems: Probl
     return regions, rejected
 
 
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
 def _offsets_ok(at: str, start: Any, end: Any, doc: Document, problems: Problems) -> bool:
-    if not all(isinstance(x, int) and not isinstance(x, bool) for x in (start, end)):
+    if not (_is_int(start) and _is_int(end)):
         problems.add(at, f"offsets must be integers, found start={start!r} end={end!r}")
     elif not 0 <= start < end <= len(doc.text):
         problems.add(at, f"offsets {start}-{end} are not within 0 <= start < end <= {len(doc.text)} (text length)")

@@ -1,0 +1,31 @@
+"""The card's metadata, which nothing checks offline (`DatasetCard.validate()` needs the Hub)."""
+from __future__ import annotations
+
+from huggingface_hub import DatasetCard
+
+from conftest import ROOT
+from schemas.tables import TABLES
+from scripts.card import size_category
+
+# Values the Hub accepts for these fields (huggingface.co/docs/hub/datasets-cards), limited to ours.
+HUB_LICENSES = {"cc-by-4.0", "other"}
+HUB_TASK_CATEGORIES = {"token-classification", "text-classification"}
+
+
+def test_size_categories():
+    assert [size_category(n) for n in (0, 999, 1000, 99_999, 5_000_000)] == [
+        "n<1K", "n<1K", "1K<n<10K", "10K<n<100K", "1M<n<10M"]
+
+
+def test_committed_card_metadata():
+    data = DatasetCard.load(ROOT / "README.md").data.to_dict()
+    assert set(data["license"]) <= HUB_LICENSES and "license_details" in data
+    assert set(data["task_categories"]) <= HUB_TASK_CATEGORIES
+    assert data["language"] == ["en"] and data["size_categories"] == ["n<1K"]
+    assert data["annotations_creators"] == ["no-annotation"]  # until the gold annotation is published
+    configs = {c["config_name"]: c for c in data["configs"]}
+    assert set(configs) <= set(TABLES) and "documents" in configs
+    for name, config in configs.items():
+        assert config["data_files"] == [{"split": "test", "path": f"data/{name}/test-*.parquet"}]
+        assert "Data sha256: " in config["description"]
+    assert [i["config_name"] for i in (data["dataset_info"] if isinstance(data["dataset_info"], list) else [data["dataset_info"]])] == list(configs)
