@@ -108,7 +108,7 @@ def _task_document(path: Path, index: int, task: Any, corpus: dict[str, Document
     if not isinstance(text, str):
         problems.add(where, "task has no text (data.text)")
         return None
-    if doc_id not in corpus:
+    if not isinstance(doc_id, str) or doc_id not in corpus:
         problems.add(where, f"doc_id {doc_id!r} is not in the corpus")
         return None
     doc = corpus[doc_id]
@@ -150,6 +150,7 @@ def _read_annotation(where: str, task: dict, annotation: dict, doc: Document, pr
     if not isinstance(result, list) or not all(isinstance(item, dict) for item in result):
         problems.add(where, "'result' is not a list of result objects")
         return out
+    result = _well_formed(where, result, problems)
     regions, rejected = _read_regions(where, result, doc, problems)
     # Attributes and relations of a rejected region are not reported again.
     _join_attributes(where, [r for r in result if r.get("id") not in rejected], regions, problems)
@@ -174,6 +175,22 @@ def _read_annotation(where: str, task: dict, annotation: dict, doc: Document, pr
     return out
 
 
+def _well_formed(where: str, result: list[dict], problems: Problems) -> list[dict]:
+    """The result items of the expected shape (string ids and names, a value object); the others reported."""
+    kept = []
+    for n, item in enumerate(result):
+        relation = item.get("type") == "relation"
+        keys = ("from_id", "to_id") if relation else ("id", "type", "from_name")
+        bad = [k for k in keys if not isinstance(item.get(k), str)]
+        if not relation and not isinstance(item.get("value"), dict):
+            bad.append("value")
+        if bad:
+            problems.add(f"{where}, result item {n} (id {item.get('id')!r})", f"malformed {', '.join(bad)}")
+        else:
+            kept.append(item)
+    return kept
+
+
 def _read_regions(where: str, result: list[dict], doc: Document, problems: Problems) -> tuple[dict[str, Region], set]:
     """The span regions by id, and the ids of those rejected (each reported once)."""
     regions: dict[str, Region] = {}
@@ -184,7 +201,7 @@ def _read_regions(where: str, result: list[dict], doc: Document, problems: Probl
         rid = item.get("id")
         at = f"{where}, region {rid}"
         rejected.add(rid)
-        value = item.get("value") if isinstance(item.get("value"), dict) else {}
+        value = item["value"]
         tag, labels = item.get("from_name"), value.get("labels")
         if tag not in LABEL_TAGS:
             problems.add(at, f"unknown from_name {tag!r} (expected one of {sorted(LABEL_TAGS)})")
@@ -258,7 +275,7 @@ def _join_attributes(where: str, result: list[dict], regions: dict[str, Region],
         if name not in ATTRIBUTES_BY_KIND[region.kind]:
             problems.add(region.where, f"attribute {name!r} does not apply to a {region.label} span")
             continue
-        values = (item.get("value") or {}).get("text" if kind == "textarea" else "choices")
+        values = item["value"].get("text" if kind == "textarea" else "choices")
         if not isinstance(values, list) or len(values) != 1 or not isinstance(values[0], str):
             problems.add(region.where, f"attribute {name!r} needs exactly one value, found {values!r}")
             continue
@@ -285,6 +302,7 @@ def _join_relations(where: str, result: list[dict], regions: dict[str, Region], 
         claim, other = claims[0], ends[1] if ends[0] is claims[0] else ends[0]
         role = {vocab.ENTITY_TAG: vocab.CLAIMANT_RELATION, vocab.CUE: vocab.CUE_RELATION}.get(other.kind)
         given = item.get("labels") or []
+        given = given if isinstance(given, list) else [given]
         if role is None:
             problems.add(at, f"a claim can link only to an entity or a CUE, not to a {other.label}")
         elif any(label != role for label in given):
