@@ -9,6 +9,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from datasets import Features
+from huggingface_hub import DatasetCard
 
 from conftest import FIXTURE_CORPUS, ROOT, load_fixture_export, release_root
 from schemas.tables import TABLES, features
@@ -28,11 +29,15 @@ def test_every_config_loads_with_the_declared_features(datasets_only_python, fix
     loaded = load(datasets_only_python, fixture_release, tmp_path / "cache", TABLES)
     assert loaded["ours_importable"] == []
     readme = (fixture_release / "README.md").read_text(encoding="utf-8")
+    declared = {i["config_name"]: i for i in DatasetCard.load(fixture_release / "README.md").data.to_dict()["dataset_info"]}
     for table in TABLES:
         got = loaded[table]
         parquet = fixture_release / f"data/{table}/test-00000-of-00001.parquet"
         assert Features.from_dict(got["features"]) == features(table)
         assert got["splits"] == {"test": pq.read_metadata(parquet).num_rows}
+        assert declared[table]["splits"] == [{"name": "test", "num_bytes": declared[table]["dataset_size"],
+                                              "num_examples": got["splits"]["test"]}]
+        assert Features._from_yaml_list(declared[table]["features"]) == features(table)
         assert got["version"] == dataset_version()
         assert got["repr"] in readme  # the card shows what load_dataset really prints
         first = pq.read_table(parquet).slice(0, 1).to_pylist()[0]
