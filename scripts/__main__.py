@@ -1,4 +1,4 @@
-"""Command line: `python -m scripts build` (see README.md)."""
+"""Command line: `python -m scripts build|up|down` (see README.md)."""
 from __future__ import annotations
 
 import argparse
@@ -19,8 +19,34 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd.add_argument("--export", type=Path, default=None,
                            help=f"Label Studio snapshot export (default: {DEFAULT_EXPORT.relative_to(PROJECT_ROOT)} if present)")
     build_cmd.add_argument("--out", type=Path, default=PROJECT_ROOT, help="release root holding README.md and DATASHEET.md")
+    up_cmd = commands.add_parser("up", help="start the annotators' Label Studio server on 127.0.0.1")
+    up_cmd.add_argument("--port", type=int, default=8080)
+    commands.add_parser("down", help="stop the Label Studio server")
     args = parser.parse_args(argv)
+    if args.command == "build":
+        return _build(args)
+    return _server(args)
 
+
+def _server(args) -> int:
+    from scripts import annotate  # only the annotators' commands need it
+
+    if args.command == "down":
+        print("Label Studio stopped" if annotate.down() else "no Label Studio server was running")
+        return 0
+    try:
+        server = annotate.up(args.port)
+    except annotate.ServerError as err:
+        print(f"up failed: {err}", file=sys.stderr)
+        return 1
+    where = annotate.DEFAULT_HOME.relative_to(PROJECT_ROOT)
+    print(f"Label Studio is up at {server.url}\n"
+          f"log in as {server.credentials.username}; the password and API token are in {where}/credentials.json\n"
+          f"(or set LABEL_STUDIO_USERNAME / LABEL_STUDIO_PASSWORD / LABEL_STUDIO_USER_TOKEN before the first `up`)")
+    return 0
+
+
+def _build(args) -> int:
     export = args.export
     if export is None and DEFAULT_EXPORT.exists():
         export = DEFAULT_EXPORT
