@@ -22,7 +22,6 @@ from schemas.validation import validate
 from scripts.card import ConfigRelease, render_datasheet, render_readme
 from scripts.corpus import load_corpus
 from scripts.labelstudio import read_export
-from scripts.model import InputError
 from scripts.tables import build_tables
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -96,6 +95,3 @@ def _swap_in(staging: Path, release_root: Path) -> None:
     for name in CARD_FILES:
         os.replace(staging / name, release_root / name)
     shutil.rmtree(old, ignore_errors=True)
-
-
-__all__ = ["build", "InputError", "ValidationFailed", "PROJECT_ROOT"]
