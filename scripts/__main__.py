@@ -1,10 +1,11 @@
-"""Command line: `python -m scripts build|up|down` (see README.md)."""
+"""Command line: `python -m scripts build|up|down|push|pull` (see README.md)."""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
+from scripts.corpus import load_corpus
 from scripts.model import InputError
 from scripts.release import PROJECT_ROOT, ValidationFailed, build
 
@@ -22,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     up_cmd = commands.add_parser("up", help="start the annotators' Label Studio server on 127.0.0.1")
     up_cmd.add_argument("--port", type=int, default=8080)
     commands.add_parser("down", help="stop the Label Studio server")
+    commands.add_parser("push", help="create or update the project: one task per document, the current gold as predictions")
+    pull_cmd = commands.add_parser("pull", help="write the project's annotations (pseudonymized) to annotations/export.json")
+    pull_cmd.add_argument("--allow-removals", action="store_true", help="accept an export with fewer annotations than the committed one")
     args = parser.parse_args(argv)
     if args.command == "build":
         return _build(args)
@@ -35,9 +39,20 @@ def _server(args) -> int:
         print("Label Studio stopped" if annotate.down() else "no Label Studio server was running")
         return 0
     try:
+        if args.command == "push":
+            tasks = annotate.push(annotate.connect(), load_corpus(PROJECT_ROOT / "corpus"), DEFAULT_EXPORT)
+            print(f"project {annotate.PROJECT_TITLE!r}: {len(tasks)} task(s), one per document")
+            return 0
+        if args.command == "pull":
+            lost = annotate.pull(annotate.connect(), DEFAULT_EXPORT, annotate.DEFAULT_HOME / "pseudonyms.json", args.allow_removals)
+            print("\n".join([*(["removed, as allowed:", *lost] if lost else []), f"wrote {DEFAULT_EXPORT.relative_to(PROJECT_ROOT)}"]))
+            return 0
         server = annotate.up(args.port)
+    except InputError as err:
+        print(f"{args.command} refused: the committed export does not read cleanly:\n" + "\n".join(err.problems), file=sys.stderr)
+        return 2
     except annotate.ServerError as err:
-        print(f"up failed: {err}", file=sys.stderr)
+        print(f"{args.command} failed: {err}", file=sys.stderr)
         return 1
     where = annotate.DEFAULT_HOME.relative_to(PROJECT_ROOT)
     print(f"Label Studio is up at {server.url}\n"

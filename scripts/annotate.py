@@ -1,4 +1,4 @@
-"""The annotators' Label Studio server: `up` starts it (in its own venv), `down` stops it.
+"""The annotators' loop: `up`/`down` run a Label Studio server, `push` gives it the corpus, `pull` brings annotations back.
 
 Label Studio pins an old pyarrow and Django, so it lives in .venvs/label-studio,
 installed from scripts/label-studio.lock. Its data, log, pid file and the
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -22,7 +23,10 @@ from pathlib import Path
 from typing import Optional
 
 import httpx
+from label_studio_sdk import LabelStudio
 
+from scripts.labelstudio import gold_results
+from scripts.model import Document
 from scripts.release import PROJECT_ROOT
 
 LS_VENV = PROJECT_ROOT / ".venvs" / "label-studio"
@@ -84,7 +88,9 @@ def ensure_venv() -> Path:
 
 
 def port_is_free(port: int) -> bool:
+    """Nothing listens on it (connections lingering in TIME_WAIT do not count)."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((HOST, port))
         except OSError:
@@ -160,6 +166,14 @@ def _wait_until_ready(server: Server, process: subprocess.Popen) -> None:
     raise ServerError(f"Label Studio did not answer within {START_TIMEOUT} s; see {server.home / 'server.log'}")
 
 
+def connect(home: Path = DEFAULT_HOME) -> Server:
+    """The server `up` started from home."""
+    state = _running(home)
+    if not state:
+        raise ServerError(f"no Label Studio server runs from {home}: run `up` first")
+    return Server(f"http://{HOST}:{state['port']}", credentials(home), home)
+
+
 def down(home: Path = DEFAULT_HOME) -> bool:
     """Stops the server started from home (SIGTERM to its process group). False if none was running."""
     state = _running(home)
@@ -203,3 +217,132 @@ def validate_config(server: Server, label_config: str) -> Optional[str]:
     except ValueError:
         return f"HTTP {answer.status_code}: {answer.text[:500]}"
 
+
+
+# ---- push and pull: the corpus into a Label Studio project, and the annotations back ----
+
+PROJECT_TITLE = "syria-news-spans"
+LABEL_CONFIG = PROJECT_ROOT / "annotations" / "labeling_config.xml"
+EXPORT = PROJECT_ROOT / "annotations" / "export.json"
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+
+def sdk(server: Server) -> LabelStudio:
+    return LabelStudio(base_url=server.url, api_key=server.credentials.token)
+
+
+def project_id(ls: LabelStudio, create: bool) -> Optional[int]:
+    """The corpus project's id (created, or its labeling config updated, when `create`)."""
+    config = LABEL_CONFIG.read_text(encoding="utf-8")
+    found = next((p for p in ls.projects.list() if p.title == PROJECT_TITLE), None)
+    if found is None:
+        return ls.projects.create(title=PROJECT_TITLE, label_config=config).id if create else None
+    if create:
+        ls.projects.update(id=found.id, label_config=config)
+    return found.id
+
+
+def push(server: Server, corpus: dict[str, Document], export: Optional[Path]) -> dict[str, int]:
+    """One task per document not yet in the project, with the current gold as its prediction.
+    Returns the task id of every document; pushing again adds nothing."""
+    ls = sdk(server)
+    pid = project_id(ls, create=True)
+    tasks = {t.data.get("doc_id"): t for t in ls.tasks.list(project=pid)}
+    for doc_id, task in tasks.items():
+        if doc_id in corpus and task.data.get("text_sha256") != corpus[doc_id].text_sha256:
+            raise ServerError(f"task {task.id} (doc {doc_id}) holds another text than the corpus; it cannot be updated in place")
+    gold = gold_results(export, corpus) if export is not None and export.exists() else {}
+    new = [doc for doc_id, doc in corpus.items() if doc_id not in tasks]
+    if new:
+        ls.projects.import_tasks(id=pid, return_task_ids=True, request=[
+            {"data": {"text": doc.text, "doc_id": doc.doc_id, "text_sha256": doc.text_sha256},
+             **({"predictions": [{"model_version": "gold", "result": gold[doc.doc_id]}]} if doc.doc_id in gold else {})}
+            for doc in new
+        ])
+    return {t.data["doc_id"]: t.id for t in ls.tasks.list(project=pid)}
+
+
+def snapshot(server: Server, pid: int) -> list[dict]:
+    """A snapshot export with full annotation objects and predictions (the quick export lists only ids)."""
+    ls = sdk(server)
+    job = ls.projects.exports.create(
+        id=pid, title="pull",
+        serialization_options={"predictions": {"only_id": False}, "annotations__completed_by": {"only_id": False}},
+        task_filter_options={"only_with_annotations": False},
+    )
+    deadline = time.monotonic() + 300
+    while (status := ls.projects.exports.get(id=pid, export_pk=job.id).status) not in ("completed", "failed"):
+        if time.monotonic() > deadline:
+            raise ServerError(f"export {job.id} of project {pid} did not finish in 300 s")
+        time.sleep(0.3)
+    if status == "failed":
+        raise ServerError(f"Label Studio failed to make export {job.id} of project {pid}")
+    return json.loads(b"".join(ls.projects.exports.download(id=pid, export_pk=job.id, export_type="JSON")))
+
+
+def pseudonymize(tasks: list[dict], mapping: dict[str, str]) -> list[dict]:
+    """Every user object (a dict with an e-mail) becomes {id, pseudonym}; any other e-mail string its pseudonym.
+    `mapping` (e-mail -> annotator-N) is extended in place and must stay out of git."""
+
+    def name(email: str) -> str:
+        return mapping.setdefault(email.lower(), f"annotator-{len(mapping) + 1}")
+
+    def scrub(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("email"), str):
+                return {"id": node.get("id"), "pseudonym": name(node["email"])}
+            return {k: scrub(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [scrub(v) for v in node]
+        if isinstance(node, str) and EMAIL.search(node):
+            return EMAIL.sub(lambda m: name(m.group(0)), node)
+        return node
+
+    return scrub(tasks)
+
+
+def removals(committed: list[dict], pulled: list[dict]) -> list[str]:
+    """What the pulled export would lose against the committed one: a task gone, or fewer annotations."""
+    def by_doc(tasks):
+        return {t["data"].get("doc_id"): t for t in tasks}
+
+    old, new = by_doc(committed), by_doc(pulled)
+    lost = []
+    for doc_id, task in old.items():
+        before = task.get("annotations") or []
+        if doc_id not in new:
+            lost.append(f"doc {doc_id}: task {task['id']} with {len(before)} annotation(s) is gone")
+            continue
+        after = new[doc_id].get("annotations") or []
+        if len(after) < len(before):
+            ids = ", ".join(str(a.get("id")) for a in before)
+            lost.append(f"doc {doc_id}: {len(before)} annotation(s) ({ids}) would become {len(after)}")
+    return lost
+
+
+def pull(server: Server, export: Path, mapping_file: Path, allow_removals: bool = False) -> list[str]:
+    """Writes the project's snapshot export, pseudonymized, to `export` atomically.
+    Refuses (ServerError) an export that would lose annotations unless allow_removals; returns what goes."""
+    pid = project_id(sdk(server), create=False)
+    if pid is None:
+        raise ServerError(f"no project {PROJECT_TITLE!r} on {server.url}: run push first")
+    mapping = json.loads(mapping_file.read_text()) if mapping_file.exists() else {}
+    tasks = pseudonymize(snapshot(server, pid), mapping)
+    committed = json.loads(export.read_text(encoding="utf-8")) if export.exists() else []
+    lost = removals(committed, tasks)
+    if lost and not allow_removals:
+        raise ServerError("pull refused: the export would lose annotations (pass --allow-removals to accept):\n"
+                          + "\n".join(lost))
+    text = json.dumps(tasks, indent=1, ensure_ascii=False) + "\n"
+    if EMAIL.search(text):
+        raise ServerError("pull refused: an e-mail address is still in the export after pseudonymization")
+    _write_atomic(mapping_file, json.dumps(mapping, indent=1))
+    _write_atomic(export, text)
+    return lost
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

@@ -60,8 +60,8 @@ class Region:
         return vocab.ENTITY_TAG if self.tag == vocab.ENTITY_TAG else self.label
 
 
-def read_export(path: Path, corpus: dict[str, Document]) -> dict[str, AnnotatedDocument]:
-    """The gold spans of every annotated task, by doc_id."""
+def load_tasks(path: Path) -> list:
+    """The export's tasks; InputError if it is not a JSON list."""
     try:
         tasks = json.loads(path.read_bytes())
     except (OSError, ValueError) as err:  # ValueError covers JSON and UTF-8 errors
@@ -70,7 +70,12 @@ def read_export(path: Path, corpus: dict[str, Document]) -> dict[str, AnnotatedD
         raise InputError([f"{path}: JSON nested too deeply to be a Label Studio export"]) from err
     if not isinstance(tasks, list):
         raise InputError([f"{path}: a Label Studio export is a JSON list of tasks, found {type(tasks).__name__}"])
+    return tasks
 
+
+def read_export(path: Path, corpus: dict[str, Document]) -> dict[str, AnnotatedDocument]:
+    """The gold spans of every annotated task, by doc_id."""
+    tasks = load_tasks(path)
     problems = Problems()
     docs: dict[str, AnnotatedDocument] = {}
     task_of_doc: dict[str, Any] = {}
@@ -95,6 +100,16 @@ def read_export(path: Path, corpus: dict[str, Document]) -> dict[str, AnnotatedD
         )
     problems.raise_if_any()
     return docs
+
+
+def gold_results(path: Path, corpus: dict[str, Document]) -> dict[str, list[dict]]:
+    """The raw Label Studio result of every task's gold annotation, by doc_id, once the export reads cleanly."""
+    annotated = read_export(path, corpus)
+    unused: list[str] = []
+    return {
+        task["data"]["doc_id"]: _gold_annotation("", task, Problems(), unused)["result"]
+        for task in load_tasks(path) if task["data"]["doc_id"] in annotated
+    }
 
 
 def _task_document(path: Path, index: int, task: Any, corpus: dict[str, Document], problems: Problems) -> Optional[Document]:

@@ -5,13 +5,19 @@ in CI they always run, and fail if the server cannot start.
 """
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
 
+import polars as pl
 import pytest
 
-from conftest import ROOT
+from conftest import FIXTURE_CORPUS, ROOT, load_fixture_export, release_root
+from schemas.tables import TABLES
 from scripts import annotate
+from scripts.corpus import load_corpus
+from scripts.release import build
 
 CONFIG = (ROOT / "annotations" / "labeling_config.xml").read_text(encoding="utf-8")
 
@@ -62,3 +68,72 @@ def test_a_busy_port_is_refused_not_moved(tmp_path):
         with pytest.raises(annotate.ServerError, match=f"port {port} on 127.0.0.1 is busy"):
             annotate.up(port, tmp_path)
     assert not (tmp_path / "server.json").exists()
+
+
+# ---- the round trip: push, annotate as two users through the API, pull, build ----
+
+def fixture_results() -> dict[int, list]:
+    """The fixture export's annotation results by annotation id (1: fx1 gold, 2: fx1 second, 4: fx2)."""
+    return {a["id"]: a["result"] for t in load_fixture_export() for a in t["annotations"]}
+
+
+@pytest.fixture(scope="module")
+def round_trip(server, tmp_path_factory):
+    """Pushes the fixture corpus, annotates it as admin and a second user, pulls the export."""
+    corpus = load_corpus(FIXTURE_CORPUS)
+    tasks = annotate.push(server, corpus, None)
+    assert annotate.push(server, corpus, None) == tasks  # pushing twice adds no task
+    ls = annotate.sdk(server)
+    second = ls.users.create(username="second", email="@".join(["second.annotator", "example.org"]))
+    results = fixture_results()
+    ls.annotations.create(id=tasks["fx1"], result=results[1], ground_truth=True)
+    ls.annotations.create(id=tasks["fx1"], result=results[2], completed_by=second.id)
+    ls.annotations.create(id=tasks["fx2"], result=results[4], completed_by=second.id)
+    folder = tmp_path_factory.mktemp("pulled")
+    export, mapping = folder / "export.json", folder / "pseudonyms.json"
+    assert annotate.pull(server, export, mapping) == []
+    return tasks, export, mapping
+
+
+def test_push_makes_one_task_per_document_with_its_hash(server, round_trip):
+    tasks, _, _ = round_trip
+    assert sorted(tasks) == ["fx1", "fx2"]
+    data = {t.data["doc_id"]: t.data for t in annotate.sdk(server).tasks.list(project=annotate.project_id(annotate.sdk(server), False))}
+    corpus = load_corpus(FIXTURE_CORPUS)
+    assert {d: v["text_sha256"] for d, v in data.items()} == {d: doc.text_sha256 for d, doc in corpus.items()}
+
+
+def test_pulled_export_has_pseudonyms_and_no_email(round_trip):
+    _, export, mapping = round_trip
+    text = export.read_text(encoding="utf-8")
+    assert not annotate.EMAIL.search(text)
+    who = {(t["data"]["doc_id"], a["completed_by"]["pseudonym"]) for t in json.loads(text) for a in t["annotations"]}
+    assert who == {("fx1", "annotator-1"), ("fx1", "annotator-2"), ("fx2", "annotator-2")}
+    assert sorted(json.loads(mapping.read_text()).values()) == ["annotator-1", "annotator-2"]
+
+
+def test_every_annotation_arrives_in_the_tables_exactly(round_trip, fixture_release, tmp_path):
+    _, export, _ = round_trip
+    root = release_root(tmp_path / "release")
+    build(FIXTURE_CORPUS, export, root)
+    provenance = ["ls_task_id", "ls_annotation_id"]  # the server's ids differ from the fixture's
+    for table in TABLES:
+        got = pl.read_parquet(root / f"data/{table}/test-00000-of-00001.parquet")
+        want = pl.read_parquet(fixture_release / f"data/{table}/test-00000-of-00001.parquet")
+        assert got.drop(provenance, strict=False).equals(want.drop(provenance, strict=False)), table
+
+
+def test_pull_refuses_to_lose_an_annotation(server, round_trip, tmp_path):
+    tasks, export, mapping = round_trip
+    committed = tmp_path / "export.json"
+    shutil.copy(export, committed)
+    before = committed.read_bytes()
+    ls = annotate.sdk(server)
+    second_on_fx1 = [a for a in ls.annotations.list(id=tasks["fx1"]) if not a.ground_truth][0]
+    ls.annotations.delete(id=second_on_fx1.id)
+    with pytest.raises(annotate.ServerError, match=r"doc fx1: 2 annotation\(s\) \(\d+, \d+\) would become 1"):
+        annotate.pull(server, committed, mapping)
+    assert committed.read_bytes() == before
+    lost = annotate.pull(server, committed, mapping, allow_removals=True)
+    assert len(lost) == 1 and lost[0].startswith("doc fx1:")
+    assert len(json.loads(committed.read_text())[0]["annotations"]) == 1
