@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -26,10 +27,30 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("push", help="create or update the project: one task per document, the current gold as predictions")
     pull_cmd = commands.add_parser("pull", help="write the project's annotations (pseudonymized) to annotations/export.json")
     pull_cmd.add_argument("--allow-removals", action="store_true", help="accept an export with fewer annotations than the committed one")
+    agree_cmd = commands.add_parser("agreement", help="inter-annotator agreement of an export: a table, and JSON for the datasheet")
+    agree_cmd.add_argument("--export", type=Path, default=DEFAULT_EXPORT)
+    agree_cmd.add_argument("--json", type=Path, default=PROJECT_ROOT / "annotations" / "agreement.json")
     args = parser.parse_args(argv)
     if args.command == "build":
         return _build(args)
+    if args.command == "agreement":
+        return _agreement(args)
     return _server(args)
+
+
+def _agreement(args) -> int:
+    from scripts.agreement import agreement, table
+    from scripts.labelstudio import read_all_annotations
+
+    try:
+        result = agreement(read_all_annotations(args.export, load_corpus(PROJECT_ROOT / "corpus")))
+    except InputError as err:
+        print("agreement refused:\n" + "\n".join(err.problems), file=sys.stderr)
+        return 2
+    print(table(result))
+    args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.json}")
+    return 0
 
 
 def _server(args) -> int:

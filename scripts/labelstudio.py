@@ -112,6 +112,24 @@ def gold_results(path: Path, corpus: dict[str, Document]) -> dict[str, list[dict
     }
 
 
+def read_all_annotations(path: Path, corpus: dict[str, Document]) -> list[tuple[str, str, AnnotatedDocument]]:
+    """(doc_id, annotator, spans) for every non-cancelled annotation, for agreement; InputError on any problem."""
+    problems = Problems()
+    out = []
+    for index, task in enumerate(load_tasks(path)):
+        doc = _task_document(path, index, task, corpus, problems)
+        if doc is None:
+            continue
+        for annotation in task.get("annotations") or []:
+            if isinstance(annotation, dict) and not annotation.get("was_cancelled"):
+                who = annotation.get("completed_by")
+                annotator = str(who.get("pseudonym", who.get("id")) if isinstance(who, dict) else who)
+                where = f"{path}: task {task['id']} (doc {doc.doc_id}), annotation {annotation.get('id')}"
+                out.append((doc.doc_id, annotator, _read_annotation(where, task, annotation, doc, problems)))
+    problems.raise_if_any()
+    return out
+
+
 def _task_document(path: Path, index: int, task: Any, corpus: dict[str, Document], problems: Problems) -> Optional[Document]:
     """The corpus document a task annotates, if the task is well formed and not stale."""
     if not isinstance(task, dict) or not isinstance(task.get("data"), dict) or not _is_int(task.get("id")):

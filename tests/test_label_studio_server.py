@@ -16,6 +16,8 @@ import pytest
 from conftest import FIXTURE_CORPUS, ROOT, load_fixture_export, release_root
 from schemas.tables import TABLES
 from scripts import annotate
+from scripts.agreement import agreement
+from scripts.labelstudio import read_all_annotations
 from scripts.corpus import load_corpus
 from scripts.release import build
 
@@ -137,3 +139,11 @@ def test_pull_refuses_to_lose_an_annotation(server, round_trip, tmp_path):
     lost = annotate.pull(server, committed, mapping, allow_removals=True)
     assert len(lost) == 1 and lost[0].startswith("doc fx1:")
     assert len(json.loads(committed.read_text())[0]["annotations"]) == 1
+
+
+def test_agreement_between_the_two_users(round_trip):
+    _, export, _ = round_trip
+    result = agreement(read_all_annotations(export, load_corpus(FIXTURE_CORPUS)))
+    assert result["pairs"] == [{"doc_id": "fx1", "reference": "annotator-1", "other": "annotator-2"}]
+    assert result["layers"]["entities"]["exact"]["f1"] == 4 / 9
+    assert result["layers"]["figures"]["attributes"]["unit"] == {"agreement": 0.0, "compared": 1}

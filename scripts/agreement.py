@@ -1,0 +1,105 @@
+"""Inter-annotator agreement on tasks with two or more non-cancelled annotations.
+
+Per layer and annotator pair, spans are matched one to one, exactly (same offsets)
+or by overlap (greedy, largest overlap first). Precision takes the pair's first
+annotator as reference. On exactly matched spans: label agreement (entity label,
+claim kind, figure kind), figure value and unit agreement, claimant agreement.
+Counts are summed over documents and pairs (micro average).
+"""
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Optional
+
+from scripts.model import AnnotatedDocument, Span
+
+LAYERS = ("entities", "claims", "figures")
+
+
+@dataclass
+class LayerCounts:
+    reference: int = 0
+    other: int = 0
+    exact: int = 0
+    overlap: int = 0
+    attributes: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))  # name -> [agree, compared]
+
+    def scores(self) -> dict:
+        def prf(matches):
+            p = matches / self.other if self.other else None
+            r = matches / self.reference if self.reference else None
+            f = 2 * matches / (self.reference + self.other) if self.reference + self.other else None
+            return {"precision": p, "recall": r, "f1": f}
+        return {
+            "spans": {"reference": self.reference, "other": self.other, "exact_matches": self.exact, "overlap_matches": self.overlap},
+            "exact": prf(self.exact), "overlap": prf(self.overlap),
+            "attributes": {name: {"agreement": a / n if n else None, "compared": n} for name, (a, n) in sorted(self.attributes.items())},
+        }
+
+
+def _overlap_matches(a: list[Span], b: list[Span]) -> int:
+    pairs = sorted(((min(x.end, y.end) - max(x.start, y.start), i, j) for i, x in enumerate(a) for j, y in enumerate(b)
+                    if min(x.end, y.end) > max(x.start, y.start)), reverse=True)
+    used_a, used_b = set(), set()
+    for _, i, j in pairs:
+        if i not in used_a and j not in used_b:
+            used_a.add(i)
+            used_b.add(j)
+    return len(used_a)
+
+
+def _offsets(span: Optional[Span]):
+    return (span.start, span.end) if span else None
+
+
+ATTRIBUTES = {
+    "entities": {"label": lambda e: e.label, "entity_id": lambda e: e.entity_id},
+    "claims": {"claim_kind": lambda c: c.claim_kind, "claimant": lambda c: _offsets(c.claimant), "cue": lambda c: _offsets(c.cue)},
+    "figures": {"kind": lambda f: f.kind, "value": lambda f: (f.value, f.value_max), "unit": lambda f: f.unit, "approx": lambda f: f.approx},
+}
+
+
+def compare(reference: AnnotatedDocument, other: AnnotatedDocument, counts: dict[str, LayerCounts]) -> None:
+    for layer in LAYERS:
+        a, b = getattr(reference, layer), getattr(other, layer)
+        c = counts[layer]
+        c.reference += len(a)
+        c.other += len(b)
+        by_offsets = {_offsets(s): s for s in b}
+        matched = [(x, by_offsets[_offsets(x)]) for x in a if _offsets(x) in by_offsets]
+        c.exact += len(matched)
+        c.overlap += _overlap_matches(a, b)
+        for name, get in ATTRIBUTES[layer].items():
+            agree = sum(get(x) == get(y) for x, y in matched)
+            c.attributes[name][0] += agree
+            c.attributes[name][1] += len(matched)
+
+
+def agreement(annotations: list[tuple[str, str, AnnotatedDocument]]) -> dict:
+    """Scores per layer, plus which documents and annotator pairs were compared."""
+    by_doc: dict[str, list[tuple[str, AnnotatedDocument]]] = defaultdict(list)
+    for doc_id, annotator, spans in annotations:
+        by_doc[doc_id].append((annotator, spans))
+    counts = {layer: LayerCounts() for layer in LAYERS}
+    compared = []
+    for doc_id, items in sorted(by_doc.items()):
+        for (name_a, a), (name_b, b) in itertools.combinations(sorted(items, key=lambda x: x[0]), 2):
+            compare(a, b, counts)
+            compared.append({"doc_id": doc_id, "reference": name_a, "other": name_b})
+    return {"pairs": compared, "layers": {layer: counts[layer].scores() for layer in LAYERS}}
+
+
+def table(result: dict) -> str:
+    def fmt(x):
+        return "–" if x is None else f"{x:.3f}"
+
+    lines = [f"{len(result['pairs'])} annotator pair(s) over {len({p['doc_id'] for p in result['pairs']})} document(s)",
+             "| layer | spans (ref/other) | exact P | exact R | exact F1 | overlap F1 | attribute agreement on exact matches |",
+             "|---|---|---|---|---|---|---|"]
+    for layer, s in result["layers"].items():
+        attrs = ", ".join(f"{n} {fmt(v['agreement'])} (n={v['compared']})" for n, v in s["attributes"].items())
+        lines.append(f"| {layer} | {s['spans']['reference']}/{s['spans']['other']} | {fmt(s['exact']['precision'])} | "
+                     f"{fmt(s['exact']['recall'])} | {fmt(s['exact']['f1'])} | {fmt(s['overlap']['f1'])} | {attrs} |")
+    return "\n".join(lines)

@@ -1,0 +1,37 @@
+"""Agreement figures on the fixture export: fx1 has a ground truth and a second, partial annotation."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import FIXTURE_CORPUS, FIXTURE_EXPORT
+from scripts.agreement import agreement, table
+from scripts.corpus import load_corpus
+from scripts.labelstudio import read_all_annotations
+
+
+@pytest.fixture(scope="module")
+def result():
+    return agreement(read_all_annotations(FIXTURE_EXPORT, load_corpus(FIXTURE_CORPUS)))
+
+
+def test_only_documents_with_two_annotations_are_compared(result):
+    assert [(p["doc_id"]) for p in result["pairs"]] == ["fx1"]
+
+
+def test_span_scores(result):
+    layers = result["layers"]
+    assert layers["entities"]["spans"] == {"reference": 7, "other": 2, "exact_matches": 2, "overlap_matches": 2}
+    assert layers["entities"]["exact"] == {"precision": 1.0, "recall": 2 / 7, "f1": 4 / 9}
+    assert layers["claims"]["exact"] == {"precision": None, "recall": 0.0, "f1": 0.0}
+    assert layers["figures"]["overlap"] == {"precision": 1.0, "recall": 0.5, "f1": 2 / 3}
+
+
+def test_attribute_agreement_on_matched_spans(result):
+    figures = result["layers"]["figures"]["attributes"]
+    assert {k: v["agreement"] for k, v in figures.items()} == {"approx": 0.0, "kind": 1.0, "unit": 0.0, "value": 1.0}
+    assert result["layers"]["entities"]["attributes"]["label"] == {"agreement": 1.0, "compared": 2}
+    assert result["layers"]["claims"]["attributes"]["claimant"] == {"agreement": None, "compared": 0}
+
+
+def test_table(result):
+    assert "| figures | 2/1 | 1.000 | 0.500 | 0.667 | 0.667 | approx 0.000 (n=1), kind 1.000 (n=1), unit 0.000 (n=1), value 1.000 (n=1) |" in table(result)
