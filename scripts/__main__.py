@@ -1,4 +1,4 @@
-"""Command line: `python -m scripts build|up|down|push|pull` (see README.md)."""
+"""Command line: `python -m scripts build|up|down|push|pull|agreement` (see README.md)."""
 from __future__ import annotations
 
 import argparse
