@@ -25,8 +25,9 @@ from typing import Optional
 import httpx
 from label_studio_sdk import LabelStudio
 
-from scripts.labelstudio import gold_results
-from scripts.model import Document
+from scripts.labelstudio import read_export, to_result
+from scripts.model import AnnotatedDocument, Document
+from scripts.preannotate import known_entities, preannotate
 from scripts.release import PROJECT_ROOT
 
 LS_VENV = PROJECT_ROOT / ".venvs" / "label-studio"
@@ -242,8 +243,18 @@ def project_id(ls: LabelStudio, create: bool) -> Optional[int]:
     return found.id
 
 
+def task_payload(doc: Document, gold: dict[str, AnnotatedDocument], known: dict) -> dict:
+    """A task for one document: its gold as the prediction, else rule-based pre-annotations."""
+    if doc.doc_id in gold:
+        prediction = {"model_version": "gold", "result": to_result(gold[doc.doc_id])}
+    else:
+        prediction = {"model_version": "rules", "result": to_result(preannotate(doc, known))}
+    return {"data": {"text": doc.text, "doc_id": doc.doc_id, "text_sha256": doc.text_sha256},
+            "predictions": [prediction] if prediction["result"] else []}
+
+
 def push(server: Server, corpus: dict[str, Document], export: Optional[Path]) -> dict[str, int]:
-    """One task per document not yet in the project, with the current gold as its prediction.
+    """One task per document not yet in the project, with a prediction to correct (see task_payload).
     Returns the task id of every document; pushing again adds nothing."""
     ls = sdk(server)
     pid = project_id(ls, create=True)
@@ -251,14 +262,11 @@ def push(server: Server, corpus: dict[str, Document], export: Optional[Path]) ->
     for doc_id, task in tasks.items():
         if doc_id in corpus and task.data.get("text_sha256") != corpus[doc_id].text_sha256:
             raise ServerError(f"task {task.id} (doc {doc_id}) holds another text than the corpus; it cannot be updated in place")
-    gold = gold_results(export, corpus) if export is not None and export.exists() else {}
-    new = [doc for doc_id, doc in corpus.items() if doc_id not in tasks]
+    gold = read_export(export, corpus) if export is not None and export.exists() else {}
+    known = known_entities(gold)
+    new = [task_payload(doc, gold, known) for doc_id, doc in corpus.items() if doc_id not in tasks]
     if new:
-        ls.projects.import_tasks(id=pid, return_task_ids=True, request=[
-            {"data": {"text": doc.text, "doc_id": doc.doc_id, "text_sha256": doc.text_sha256},
-             **({"predictions": [{"model_version": "gold", "result": gold[doc.doc_id]}]} if doc.doc_id in gold else {})}
-            for doc in new
-        ])
+        ls.projects.import_tasks(id=pid, return_task_ids=True, request=new)
     return {t.data["doc_id"]: t.id for t in ls.tasks.list(project=pid)}
 
 

@@ -102,16 +102,6 @@ def read_export(path: Path, corpus: dict[str, Document]) -> dict[str, AnnotatedD
     return docs
 
 
-def gold_results(path: Path, corpus: dict[str, Document]) -> dict[str, list[dict]]:
-    """The raw Label Studio result of every task's gold annotation, by doc_id, once the export reads cleanly."""
-    annotated = read_export(path, corpus)
-    unused: list[str] = []
-    return {
-        task["data"]["doc_id"]: _gold_annotation("", task, Problems(), unused)["result"]
-        for task in load_tasks(path) if task["data"]["doc_id"] in annotated
-    }
-
-
 def read_all_annotations(path: Path, corpus: dict[str, Document]) -> list[tuple[str, str, AnnotatedDocument]]:
     """(doc_id, annotator, spans) for every non-cancelled annotation, for agreement; InputError on any problem."""
     problems = Problems()
@@ -404,3 +394,43 @@ def _claim(region: Region, source, problems: Problems) -> Optional[Claim]:
     claimant = Span(claimants[0].start, claimants[0].end, source(claimants[0])) if claimants else None
     cue = Span(cues[0].start, cues[0].end, source(cues[0]))
     return Claim(region.start, region.end, source(region), claim_kind=attrs["claim_kind"], cue=cue, claimant=claimant)
+
+
+# ---- the writer: the document model as a Label Studio result (predictions, round trips) ----
+
+def _region(rid: str, tag: str, label: str, span: Span, doc: Document) -> list[dict]:
+    value = {"start": span.start, "end": span.end, "text": span.text_in(doc).replace("\n", "\\n"), "labels": [label]}
+    return [{"id": rid, "from_name": tag, "to_name": TEXT_TAG, "type": "labels", "value": value}]
+
+
+def _attribute(rid: str, name: str, value: str, span: Span) -> dict:
+    kind, key = ("choices", "choices") if name in vocab.CHOICE_ATTRIBUTES else ("textarea", "text")
+    return {"id": rid, "from_name": name, "to_name": TEXT_TAG, "type": kind,
+            "value": {"start": span.start, "end": span.end, key: [value]}}
+
+
+def _relation(from_id: str, to_id: str, label: str) -> dict:
+    return {"from_id": from_id, "to_id": to_id, "type": "relation", "direction": "right", "labels": [label]}
+
+
+def to_result(annotated: AnnotatedDocument) -> list[dict]:
+    """Label Studio result items for every span; region ids are derived from layer and offsets."""
+    doc, items, cues = annotated.doc, [], set()
+    rid = lambda prefix, s: f"{prefix}{s.start}_{s.end}"
+    for e in annotated.entities:
+        items += _region(rid("e", e), vocab.ENTITY_TAG, e.label, e, doc)
+        items += [_attribute(rid("e", e), "entity_id", e.entity_id, e), _attribute(rid("e", e), "canonical_name", e.canonical_name, e)]
+    for f in annotated.figures:
+        items += _region(rid("f", f), vocab.SPAN_TAG, vocab.FIGURE, f, doc)
+        attrs = {"value": repr(f.value), "value_max": None if f.value_max is None else repr(f.value_max),
+                 "unit": f.unit, "approx": f.approx, "figure_kind": f.kind}
+        items += [_attribute(rid("f", f), n, v, f) for n, v in attrs.items() if v is not None]
+    for c in annotated.claims:
+        items += _region(rid("c", c), vocab.SPAN_TAG, vocab.CLAIM, c, doc) + [_attribute(rid("c", c), "claim_kind", c.claim_kind, c)]
+        if rid("u", c.cue) not in cues:  # one cue may serve several claims
+            cues.add(rid("u", c.cue))
+            items += _region(rid("u", c.cue), vocab.SPAN_TAG, vocab.CUE, c.cue, doc)
+        items.append(_relation(rid("c", c), rid("u", c.cue), vocab.CUE_RELATION))
+        if c.claimant:
+            items.append(_relation(rid("c", c), rid("e", c.claimant), vocab.CLAIMANT_RELATION))
+    return items

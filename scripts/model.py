@@ -44,7 +44,7 @@ class Provenance:
 class Span:
     start: int  # code points, end exclusive
     end: int
-    source: Provenance
+    source: Optional[Provenance]  # None for a pre-annotation
 
     def text_in(self, doc: Document) -> str:
         return doc.text[self.start:self.end]

@@ -17,6 +17,7 @@ from conftest import FIXTURE_CORPUS, ROOT, load_fixture_export, release_root
 from schemas.tables import TABLES
 from scripts import annotate
 from scripts.agreement import agreement
+from scripts.annotate import task_payload
 from scripts.labelstudio import read_all_annotations
 from scripts.corpus import load_corpus
 from scripts.release import build
@@ -147,3 +148,12 @@ def test_agreement_between_the_two_users(round_trip):
     assert result["pairs"] == [{"doc_id": "fx1", "reference": "annotator-1", "other": "annotator-2"}]
     assert result["layers"]["entities"]["exact"]["f1"] == 4 / 9
     assert result["layers"]["figures"]["attributes"]["unit"] == {"agreement": 0.0, "compared": 1}
+
+
+def test_push_attached_the_rule_based_pre_annotations(round_trip):
+    _, export, _ = round_trip
+    corpus = load_corpus(FIXTURE_CORPUS)
+    for task in json.loads(export.read_text(encoding="utf-8")):
+        [prediction] = task["predictions"]
+        assert prediction["model_version"] == "rules"
+        assert prediction["result"] == task_payload(corpus[task["data"]["doc_id"]], {}, {})["predictions"][0]["result"]
