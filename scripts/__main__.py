@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd.add_argument("--out", type=Path, default=PROJECT_ROOT, help="release root holding README.md and DATASHEET.md")
     up_cmd = commands.add_parser("up", help="start the annotators' Label Studio server on 127.0.0.1")
     up_cmd.add_argument("--port", type=int, default=8080)
+    up_cmd.add_argument("--no-push", action="store_true", help="only start the server (by default `up` also pushes the corpus)")
     commands.add_parser("down", help="stop the Label Studio server")
     commands.add_parser("push", help="create or update the project: one task per document, the current gold as predictions")
     pull_cmd = commands.add_parser("pull", help="write the project's annotations (pseudonymized) to annotations/export.json")
@@ -60,15 +61,16 @@ def _server(args) -> int:
         print("Label Studio stopped" if annotate.down() else "no Label Studio server was running")
         return 0
     try:
-        if args.command == "push":
-            tasks = annotate.push(annotate.connect(), load_corpus(PROJECT_ROOT / "corpus"), DEFAULT_EXPORT)
-            print(f"project {annotate.PROJECT_TITLE!r}: {len(tasks)} task(s), one per document")
-            return 0
         if args.command == "pull":
             lost = annotate.pull(annotate.connect(), DEFAULT_EXPORT, annotate.DEFAULT_HOME / "pseudonyms.json", args.allow_removals)
             print("\n".join([*(["removed, as allowed:", *lost] if lost else []), f"wrote {DEFAULT_EXPORT.relative_to(PROJECT_ROOT)}"]))
             return 0
-        server = annotate.up(args.port)
+        server = annotate.connect() if args.command == "push" else annotate.up(args.port)
+        if args.command == "push" or not args.no_push:
+            tasks = annotate.push(server, load_corpus(PROJECT_ROOT / "corpus"), DEFAULT_EXPORT)
+            print(f"project {annotate.PROJECT_TITLE!r}: {len(tasks)} task(s), one per document")
+        if args.command == "push":
+            return 0
     except InputError as err:
         print(f"{args.command} refused: the committed export does not read cleanly:\n" + "\n".join(err.problems), file=sys.stderr)
         return 2

@@ -1,12 +1,13 @@
 """The annotators' loop: `up`/`down` run a Label Studio server, `push` gives it the corpus, `pull` brings annotations back.
 
-Label Studio pins an old pyarrow and Django, so it lives in .venvs/label-studio,
-installed from scripts/label-studio.lock. Its data, log, pid file and the
+Label Studio pins an old pyarrow and Django, so it lives in a venv of its own,
+installed from scripts/label-studio.lock into the user's cache folder. Its data, log, pid file and the
 generated credentials stay in .label-studio/ (git-ignored): no token or password
 is ever printed or committed.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -30,8 +31,10 @@ from scripts.model import AnnotatedDocument, Document
 from scripts.preannotate import known_entities, preannotate
 from scripts.release import PROJECT_ROOT
 
-LS_VENV = PROJECT_ROOT / ".venvs" / "label-studio"
 LS_LOCK = PROJECT_ROOT / "scripts" / "label-studio.lock"
+# Cached outside the checkout, keyed on the pinned versions: a changed lock makes a new venv.
+LS_VENV = (Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "syria-news-spans"
+           / f"label-studio-{hashlib.sha256(LS_LOCK.read_bytes()).hexdigest()[:16]}")
 DEFAULT_HOME = PROJECT_ROOT / ".label-studio"
 HOST = "127.0.0.1"
 START_TIMEOUT = 240  # seconds; a first start runs the database migrations
@@ -77,14 +80,13 @@ def credentials(home: Path) -> Credentials:
 
 def ensure_venv() -> Path:
     """The label-studio executable, installing its venv from the lock when missing or out of date."""
-    stamp = LS_VENV / ".lock"
-    lock = LS_LOCK.read_text()
-    if not stamp.exists() or stamp.read_text() != lock:
-        print(f"installing Label Studio into {LS_VENV.relative_to(PROJECT_ROOT)} (about a minute, once)", file=sys.stderr)
+    stamp = LS_VENV / ".complete"
+    if not stamp.exists():
+        print(f"installing Label Studio into {LS_VENV} (about a minute, once per scripts/label-studio.lock)", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(LS_VENV)], check=True)
         subprocess.run([str(LS_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                         "--no-deps", "-r", str(LS_LOCK)], check=True)
-        stamp.write_text(lock)
+        stamp.touch()
     return LS_VENV / "bin" / "label-studio"
 
 

@@ -1,6 +1,6 @@
 """Against a real Label Studio server, started with `up` in its own venv and stopped with `down`.
 
-Outside CI these tests are skipped (with the reason shown) until .venvs/label-studio exists;
+Outside CI these tests are skipped (with the reason shown) until Label Studio's venv exists;
 in CI they always run, and fail if the server cannot start.
 """
 from __future__ import annotations
@@ -33,8 +33,8 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not os.environ.get("CI") and not (annotate.LS_VENV / ".lock").exists():
-        pytest.skip("Label Studio is not installed in .venvs/label-studio: `python -m scripts up` installs it; CI always runs these")
+    if not os.environ.get("CI") and not (annotate.LS_VENV / ".complete").exists():
+        pytest.skip(f"Label Studio is not installed in {annotate.LS_VENV}: `python -m scripts up` installs it; CI always runs these")
     home = tmp_path_factory.mktemp("label-studio")
     port = free_port()
     try:
