@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     pull_cmd.add_argument("--allow-removals", action="store_true", help="accept an export with fewer annotations than the committed one")
     agree_cmd = commands.add_parser("agreement", help="inter-annotator agreement of an export: a table, and JSON for the datasheet")
     agree_cmd.add_argument("--export", type=Path, default=DEFAULT_EXPORT)
+    agree_cmd.add_argument("--corpus", type=Path, default=PROJECT_ROOT / "corpus")
     agree_cmd.add_argument("--json", type=Path, default=PROJECT_ROOT / "annotations" / "agreement.json")
     args = parser.parse_args(argv)
     if args.command == "build":
@@ -44,7 +45,7 @@ def _agreement(args) -> int:
     from scripts.labelstudio import read_all_annotations
 
     try:
-        result = agreement(read_all_annotations(args.export, load_corpus(PROJECT_ROOT / "corpus")))
+        result = agreement(read_all_annotations(args.export, load_corpus(args.corpus)))
     except InputError as err:
         print("agreement refused:\n" + "\n".join(err.problems), file=sys.stderr)
         return 2

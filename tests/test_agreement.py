@@ -1,9 +1,12 @@
 """Agreement figures on the fixture export: fx1 has a ground truth and a second, partial annotation."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from conftest import FIXTURE_CORPUS, FIXTURE_EXPORT
+from scripts.__main__ import main
 from scripts.agreement import agreement, table
 from scripts.corpus import load_corpus
 from scripts.labelstudio import read_all_annotations
@@ -35,3 +38,18 @@ def test_attribute_agreement_on_matched_spans(result):
 
 def test_table(result):
     assert "| figures | 2/1 | 1.000 | 0.500 | 0.667 | 0.667 | approx 0.000 (n=1), kind 1.000 (n=1), unit 0.000 (n=1), value 1.000 (n=1) |" in table(result)
+
+
+def test_command_prints_the_table_and_writes_json(tmp_path, capsys, result):
+    out = tmp_path / "agreement.json"
+    assert main(["agreement", "--export", str(FIXTURE_EXPORT), "--corpus", str(FIXTURE_CORPUS), "--json", str(out)]) == 0
+    assert table(result) in capsys.readouterr().out
+    assert json.loads(out.read_text()) == json.loads(json.dumps(result))
+
+
+def test_command_refuses_a_broken_export(tmp_path, capsys):
+    broken = tmp_path / "export.json"
+    broken.write_text("[{", encoding="utf-8")
+    assert main(["agreement", "--export", str(broken), "--corpus", str(FIXTURE_CORPUS), "--json", str(tmp_path / "a.json")]) == 2
+    assert f"{broken}: not a readable JSON export" in capsys.readouterr().err
+    assert not (tmp_path / "a.json").exists()

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
+
+import httpx
 
 import polars as pl
 import pytest
@@ -75,6 +78,16 @@ def test_a_busy_port_is_refused_not_moved(tmp_path):
 
 # ---- the round trip: push, annotate as two users through the API, pull, build ----
 
+def sign_up(server: annotate.Server, email: str, password: str) -> str:
+    """A second annotator signs up through Label Studio's own form, as in the browser; returns their API token."""
+    with httpx.Client(base_url=server.url, follow_redirects=True) as browser:
+        form = browser.get("/user/signup/").text
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        browser.post("/user/signup/", data={"csrfmiddlewaretoken": csrf, "email": email, "password": password},
+                     headers={"Referer": f"{server.url}/user/signup/"}).raise_for_status()
+        return browser.get("/api/current-user/token").json()["token"]
+
+
 def fixture_results() -> dict[int, list]:
     """The fixture export's annotation results by annotation id (1: fx1 gold, 2: fx1 second, 4: fx2)."""
     return {a["id"]: a["result"] for t in load_fixture_export() for a in t["annotations"]}
@@ -86,12 +99,13 @@ def round_trip(server, tmp_path_factory):
     corpus = load_corpus(FIXTURE_CORPUS)
     tasks = annotate.push(server, corpus, None)
     assert annotate.push(server, corpus, None) == tasks  # pushing twice adds no task
-    ls = annotate.sdk(server)
-    second = ls.users.create(username="second", email="@".join(["second.annotator", "example.org"]))
+    admin = annotate.sdk(server)
+    token = sign_up(server, "@".join(["second.annotator", "example.org"]), "second-password-1")
+    second = annotate.sdk(annotate.Server(server.url, annotate.Credentials("", "", token), server.home))
     results = fixture_results()
-    ls.annotations.create(id=tasks["fx1"], result=results[1], ground_truth=True)
-    ls.annotations.create(id=tasks["fx1"], result=results[2], completed_by=second.id)
-    ls.annotations.create(id=tasks["fx2"], result=results[4], completed_by=second.id)
+    admin.annotations.create(id=tasks["fx1"], result=results[1], ground_truth=True)
+    second.annotations.create(id=tasks["fx1"], result=results[2])
+    second.annotations.create(id=tasks["fx2"], result=results[4])
     folder = tmp_path_factory.mktemp("pulled")
     export, mapping = folder / "export.json", folder / "pseudonyms.json"
     assert annotate.pull(server, export, mapping) == []
