@@ -221,12 +221,10 @@ def validate_config(server: Server, label_config: str) -> Optional[str]:
         return f"HTTP {answer.status_code}: {answer.text[:500]}"
 
 
-
 # ---- push and pull: the corpus into a Label Studio project, and the annotations back ----
 
 PROJECT_TITLE = "syria-news-spans"
 LABEL_CONFIG = PROJECT_ROOT / "annotations" / "labeling_config.xml"
-EXPORT = PROJECT_ROOT / "annotations" / "export.json"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
 
