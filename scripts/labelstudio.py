@@ -398,9 +398,9 @@ def _claim(region: Region, source, problems: Problems) -> Optional[Claim]:
 
 # ---- the writer: the document model as a Label Studio result (predictions, round trips) ----
 
-def _region(rid: str, tag: str, label: str, span: Span, doc: Document) -> list[dict]:
+def _region(rid: str, tag: str, label: str, span: Span, doc: Document) -> dict:
     value = {"start": span.start, "end": span.end, "text": span.text_in(doc).replace("\n", "\\n"), "labels": [label]}
-    return [{"id": rid, "from_name": tag, "to_name": TEXT_TAG, "type": "labels", "value": value}]
+    return {"id": rid, "from_name": tag, "to_name": TEXT_TAG, "type": "labels", "value": value}
 
 
 def _attribute(rid: str, name: str, value: str, span: Span) -> dict:
@@ -413,24 +413,30 @@ def _relation(from_id: str, to_id: str, label: str) -> dict:
     return {"from_id": from_id, "to_id": to_id, "type": "relation", "direction": "right", "labels": [label]}
 
 
+def _rid(prefix: str, span: Span) -> str:
+    return f"{prefix}{span.start}_{span.end}"
+
+
 def to_result(annotated: AnnotatedDocument) -> list[dict]:
     """Label Studio result items for every span; region ids are derived from layer and offsets."""
     doc, items, cues = annotated.doc, [], set()
-    rid = lambda prefix, s: f"{prefix}{s.start}_{s.end}"
     for e in annotated.entities:
-        items += _region(rid("e", e), vocab.ENTITY_TAG, e.label, e, doc)
-        items += [_attribute(rid("e", e), "entity_id", e.entity_id, e), _attribute(rid("e", e), "canonical_name", e.canonical_name, e)]
+        rid = _rid("e", e)
+        items += [_region(rid, vocab.ENTITY_TAG, e.label, e, doc),
+                  _attribute(rid, "entity_id", e.entity_id, e), _attribute(rid, "canonical_name", e.canonical_name, e)]
     for f in annotated.figures:
-        items += _region(rid("f", f), vocab.SPAN_TAG, vocab.FIGURE, f, doc)
+        rid = _rid("f", f)
         attrs = {"value": repr(f.value), "value_max": None if f.value_max is None else repr(f.value_max),
                  "unit": f.unit, "approx": f.approx, "figure_kind": f.kind}
-        items += [_attribute(rid("f", f), n, v, f) for n, v in attrs.items() if v is not None]
+        items += [_region(rid, vocab.SPAN_TAG, vocab.FIGURE, f, doc)]
+        items += [_attribute(rid, n, v, f) for n, v in attrs.items() if v is not None]
     for c in annotated.claims:
-        items += _region(rid("c", c), vocab.SPAN_TAG, vocab.CLAIM, c, doc) + [_attribute(rid("c", c), "claim_kind", c.claim_kind, c)]
-        if rid("u", c.cue) not in cues:  # one cue may serve several claims
-            cues.add(rid("u", c.cue))
-            items += _region(rid("u", c.cue), vocab.SPAN_TAG, vocab.CUE, c.cue, doc)
-        items.append(_relation(rid("c", c), rid("u", c.cue), vocab.CUE_RELATION))
+        rid, cue = _rid("c", c), _rid("u", c.cue)
+        items += [_region(rid, vocab.SPAN_TAG, vocab.CLAIM, c, doc), _attribute(rid, "claim_kind", c.claim_kind, c)]
+        if cue not in cues:  # one cue may serve several claims
+            cues.add(cue)
+            items.append(_region(cue, vocab.SPAN_TAG, vocab.CUE, c.cue, doc))
+        items.append(_relation(rid, cue, vocab.CUE_RELATION))
         if c.claimant:
-            items.append(_relation(rid("c", c), rid("e", c.claimant), vocab.CLAIMANT_RELATION))
+            items.append(_relation(rid, _rid("e", c.claimant), vocab.CLAIMANT_RELATION))
     return items
