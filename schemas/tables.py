@@ -4,7 +4,7 @@ Each table is a list of `Column`s. From them come the Hugging Face `Features`
 embedded in the Parquet, the pandera (polars) schemas the build and the tests
 validate with, and the field descriptions of the dataset card. Cross-table
 rules are row checks on a joined view: every span row carries its document's
-text (`doc_text`), every claim row whether its claimant exists.
+text (`doc_text`), every reference whether the row it names exists.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pandera.extensions as extensions
 import pandera.polars as pa
 import polars as pl
 import pyarrow as pa_arrow
-from datasets import ClassLabel, Features, Value
+from datasets import ClassLabel, Features, List, Value
 from pandera.api.polars.types import PolarsData
 
 from schemas import vocab
@@ -42,6 +42,16 @@ def _int(name, description, **kw):
 
 def _labels(name, names, description):
     return Column(name, ClassLabel(names=list(names)), description)
+
+
+def _vocab_string(name, names, description):
+    """A closed vocabulary that may be null (annotations_raw): a string checked against the vocabulary."""
+    return _string(name, description, nullable=True, checks=(pa.Check.isin(list(names)),))
+
+
+def class_label_of(feature) -> ClassLabel | None:
+    inner = feature.feature if isinstance(feature, List) else feature
+    return inner if isinstance(inner, ClassLabel) else None
 
 
 SPAN_COLUMNS = [
@@ -76,23 +86,68 @@ TABLES: dict[str, list[Column]] = {
         _string("canonical_name", "Canonical name of the entity (one per `entity_id`)."),
     ] + PROVENANCE_COLUMNS,
     "claims": SPAN_COLUMNS + [
-        _string("claimant_span_id", "The entity mention that makes the claim (`entities.span_id`); null when the text names none.", nullable=True),
+        _string("claimant_span_id", "The entity mention that makes the claim (`entities.span_id`); set exactly when `claimant_type` is named.", nullable=True),
+        _labels("claimant_type", vocab.CLAIMANT_TYPES, "named (an entity mention names the source), unnamed (a source without a name: analysts, the ministry) or none (reportedly, purportedly)."),
         _int("cue_start", "Start of the cue (e.g. \"said\", \"according to\") in `documents.text`."),
         _int("cue_end", "End of the cue, exclusive."),
         _string("cue_text", "`documents.text[cue_start:cue_end]`."),
         _labels("claim_kind", vocab.CLAIM_KINDS, "direct (quoted), indirect (reported speech) or reported (sourced report)."),
+        _string("claim_group_id", "Shared by claims in different documents that report the same statement; null when the corpus reports it once.", nullable=True),
+        _string("parent_claim_span_id", "The innermost other claim whose span contains this one (a quote inside a report), else null.", nullable=True),
+        Column("figure_span_ids", List(Value("string")), "The figures (`figures.span_id`) inside the claim's span, in text order."),
     ] + PROVENANCE_COLUMNS,
     "figures": SPAN_COLUMNS + [
         Column("value", Value("float64"), "Normalized value (lower end of a range)."),
         Column("value_max", Value("float64"), "Upper end of a range, else null; never below `value`.", nullable=True),
-        _string("unit", "Unit or counted noun (people, USD, km, %)."),
+        _string("unit", "Unit or counted noun (people, USD, km, %); money: the ISO 4217 currency code."),
         _labels("approx", vocab.FIGURE_APPROX, "Approximation: exact, approximate, lower_bound (more than), upper_bound (up to)."),
         _labels("kind", vocab.FIGURE_KINDS, "Kind of quantity."),
+        _string("claim_span_id", "The innermost claim (`claims.span_id`) whose span contains the figure, else null.", nullable=True),
     ] + PROVENANCE_COLUMNS,
+    "ner": [
+        _string("doc_id", "Document the sentence is in (`documents.doc_id`)."),
+        _string("span_id", "Sentence id: `<doc_id>:s<start>-<end>`.", unique=True),
+        _int("start", "Start of the sentence in `documents.text` (code points)."),
+        _int("end", "End of the sentence, exclusive."),
+        _string("text", "The sentence, `documents.text[start:end]`."),
+        Column("tokens", List(Value("string")), "spaCy 3.8 rule-based English tokens (blank `en` pipeline, plus a split of \"U.S.-led\" after the period), whitespace tokens left out."),
+        Column("token_starts", List(Value("int32")), "Start offset of each token in `documents.text`."),
+        Column("token_ends", List(Value("int32")), "End offset of each token, exclusive: `text[token_starts[i]:token_ends[i]] == tokens[i]`."),
+        Column("ner_tags", List(ClassLabel(names=list(vocab.NER_TAGS))), "BIO tag of each token from the `entities` layer."),
+    ],
+    "annotations_raw": [
+        _string("doc_id", "Document annotated."),
+        _string("annotator", "Pseudonym of the Label Studio user (annotator-N)."),
+        Column("ls_annotation_id", Value("int64"), "Label Studio annotation the span belongs to."),
+        Column("ground_truth", Value("bool"), "Whether the annotation is the adjudicated gold (the ground truth)."),
+        _int("coverage_start", "Start of the text the annotation covers (0 unless partial)."),
+        _int("coverage_end", "End of the text the annotation covers (the text length unless partial)."),
+        _labels("layer", ("entities", "claims", "figures"), "Which layer the span belongs to."),
+        _string("ls_region_id", "Region id inside the annotation."),
+        _string("span_id", "`<doc_id>:<layer letter><start>-<end>`, as in the gold tables (an annotator may have two claims on one span)."),
+        _int("start", "Start offset in `documents.text` (code points)."),
+        _int("end", "End offset, exclusive."),
+        _string("text", "`documents.text[start:end]`."),
+        _vocab_string("label", vocab.ENTITY_LABELS, "entities: OntoNotes type."),
+        _string("entity_id", "entities: cross-document id.", nullable=True),
+        _string("canonical_name", "entities: canonical name.", nullable=True),
+        _vocab_string("claim_kind", vocab.CLAIM_KINDS, "claims: kind."),
+        _vocab_string("claimant_type", vocab.CLAIMANT_TYPES, "claims: named, unnamed or none."),
+        _string("claimant_span_id", "claims: the claimant entity's span id in this annotation.", nullable=True),
+        Column("cue_start", Value("int32"), "claims: start of the cue.", nullable=True, checks=(pa.Check.ge(0),)),
+        Column("cue_end", Value("int32"), "claims: end of the cue, exclusive.", nullable=True, checks=(pa.Check.ge(0),)),
+        _string("claim_group_id", "claims: shared id of the same statement in other documents.", nullable=True),
+        Column("value", Value("float64"), "figures: normalized value.", nullable=True),
+        Column("value_max", Value("float64"), "figures: upper end of a range.", nullable=True),
+        _string("unit", "figures: unit or counted noun.", nullable=True),
+        _vocab_string("approx", vocab.FIGURE_APPROX, "figures: approximation."),
+        _vocab_string("figure_kind", vocab.FIGURE_KINDS, "figures: kind of quantity."),
+    ],
 }
 SPAN_LAYERS = ("entities", "claims", "figures")
 LAYER_LETTER = {"entities": "e", "claims": "c", "figures": "f"}
-SORT_KEYS = {"documents": ["doc_id"], **{layer: ["doc_id", "start", "end"] for layer in SPAN_LAYERS}}
+SORT_KEYS = {"documents": ["doc_id"], **{layer: ["doc_id", "start", "end"] for layer in (*SPAN_LAYERS, "ner")},
+             "annotations_raw": ["doc_id", "ls_annotation_id", "layer", "start", "end"]}
 
 
 def features(table: str) -> Features:
@@ -136,6 +191,46 @@ def one_value_per_key(data: PolarsData, *, key: str, value: str):
     return data.lazyframe.select(pl.col(value).n_unique().over(key) == 1)
 
 
+@extensions.register_check_method(statistics=["a", "b"])
+def present_together(data: PolarsData, *, a: str, b: str):
+    """`a` is true exactly when `b` is not null."""
+    return data.lazyframe.select(pl.col(a).fill_null(False) == pl.col(b).is_not_null())
+
+
+@extensions.register_check_method(statistics=["column"])
+def holds(data: PolarsData, *, column: str):
+    """A boolean column of the view is true (null counts as false)."""
+    return data.lazyframe.select(pl.col(column).fill_null(False))
+
+
+@extensions.register_check_method(statistics=["doc", "start", "end"])
+def no_overlap(data: PolarsData, *, doc: str, start: str, end: str):
+    """No span starts before the previous span of its document (in start order) ends."""
+    order = pl.int_range(pl.len())
+    frame = data.lazyframe.with_columns(order.alias("_row")).sort(doc, start, end)
+    previous_end = pl.col(end).shift(1).over(doc)
+    return frame.select("_row", (previous_end.is_null() | (pl.col(start) >= previous_end)).alias("ok")).sort("_row").select("ok")
+
+
+@extensions.register_check_method(statistics=["tokens", "starts", "ends", "tags", "doc"])
+def tokens_match_document(data: PolarsData, *, tokens: str, starts: str, ends: str, tags: str, doc: str):
+    """Token lists of one length, and every token is the document's text at its offsets."""
+    lists = [tokens, starts, ends, tags]
+    same_length = pl.all_horizontal([pl.col(c).list.len() == pl.col(tokens).list.len() for c in lists])
+    rows = data.lazyframe.with_columns(pl.int_range(pl.len()).alias("_row"))
+    exploded = rows.filter(same_length).explode([tokens, starts, ends]).select(
+        "_row", (pl.col(doc).str.slice(pl.col(starts), pl.col(ends) - pl.col(starts)) == pl.col(tokens)).fill_null(False).alias("ok"))
+    per_row = exploded.group_by("_row").agg(pl.col("ok").all())
+    return rows.select("_row", same_length.alias("same")).join(per_row, on="_row", how="left").sort("_row").select(
+        (pl.col("same") & pl.col("ok").fill_null(True)).alias("ok"))
+
+
+@extensions.register_check_method(statistics=["column", "names"])
+def all_in(data: PolarsData, *, column: str, names: list):
+    """Every element of a list column is in the vocabulary."""
+    return data.lazyframe.select(pl.col(column).list.eval(pl.element().is_in(names)).list.all())
+
+
 @extensions.register_check_method(statistics=["text", "n_chars"])
 def length_matches(data: PolarsData, *, text: str, n_chars: str):
     return data.lazyframe.select(pl.col(text).str.len_chars() == pl.col(n_chars))
@@ -148,20 +243,43 @@ SPAN_CHECKS = [
 ]
 TABLE_CHECKS = {
     "documents": [pa.Check.length_matches(text="text", n_chars="n_chars")],
-    "entities": SPAN_CHECKS + [pa.Check.one_value_per_key(key="entity_id", value="canonical_name")],
+    "entities": SPAN_CHECKS + [
+        pa.Check.one_value_per_key(key="entity_id", value="canonical_name"),
+        pa.Check.no_overlap(doc="doc_id", start="start", end="end"),
+    ],
     "claims": SPAN_CHECKS + [
         pa.Check.reference_exists(key="claimant_span_id", found="claimant_label"),
+        pa.Check.present_together(a="claimant_named", b="claimant_span_id"),
         pa.Check.span_within_document(start="cue_start", end="cue_end", doc="doc_text"),
         pa.Check.span_text_matches_document(start="cue_start", end="cue_end", text="cue_text", doc="doc_text"),
+        pa.Check.reference_exists(key="parent_claim_span_id", found="parent_found"),
+        pa.Check.holds(column="figures_found"),
     ],
-    "figures": SPAN_CHECKS + [pa.Check.not_below(low="value", high="value_max")],
+    "figures": SPAN_CHECKS + [
+        pa.Check.not_below(low="value", high="value_max"),
+        pa.Check.reference_exists(key="claim_span_id", found="claim_found"),
+    ],
+    "ner": SPAN_CHECKS + [
+        pa.Check.tokens_match_document(tokens="tokens", starts="token_starts", ends="token_ends", tags="ner_tags", doc="doc_text"),
+        pa.Check.all_in(column="ner_tags", names=list(vocab.NER_TAGS)),
+    ],
+    "annotations_raw": SPAN_CHECKS + [
+        pa.Check.span_within_document(start="coverage_start", end="coverage_end", doc="doc_text"),
+        pa.Check.not_below(low="value", high="value_max"),
+    ],
 }
-# Columns the joined view adds to a table; null where the referenced row is missing.
+# Columns the joined view adds to a table (name: dtype, description); null where the referenced row is missing.
+_DOC_TEXT = {"doc_text": (pl.String, "the document's text")}
 VIEW_COLUMNS = {
     "documents": {},
-    "entities": {"doc_text": "the document's text"},
-    "figures": {"doc_text": "the document's text"},
-    "claims": {"doc_text": "the document's text", "claimant_label": "the claimant entity's label"},
+    "entities": _DOC_TEXT,
+    "figures": {**_DOC_TEXT, "claim_found": (pl.String, "the containing claim's span id, if that claim exists")},
+    "claims": {**_DOC_TEXT, "claimant_label": (pl.String, "the claimant entity's label"),
+               "claimant_named": (pl.Boolean, "claimant_type is named"),
+               "parent_found": (pl.String, "the parent claim's span id, if that claim exists"),
+               "figures_found": (pl.Boolean, "every listed figure exists (null if one does not)")},
+    "ner": _DOC_TEXT,
+    "annotations_raw": _DOC_TEXT,
 }
 
 
@@ -169,6 +287,8 @@ def polars_dtype(column: Column) -> pl.DataType:
     """Table dtype: closed vocabularies are held as strings until written as ClassLabel ints."""
     if isinstance(column.feature, ClassLabel):
         return pl.String()
+    if class_label_of(column.feature):
+        return pl.List(pl.String())
     empty = pa_arrow.Table.from_pylist([], schema=pa_arrow.schema([(column.name, Features({column.name: column.feature}).type[0].type)]))
     return pl.from_arrow(empty).schema[column.name]
 
@@ -180,9 +300,15 @@ def schema(table: str) -> pa.DataFrameSchema:
         if isinstance(c.feature, ClassLabel):
             checks.append(pa.Check.isin(c.feature.names))
         columns[c.name] = pa.Column(polars_dtype(c), checks=checks, nullable=c.nullable, unique=c.unique, description=c.description)
-    for name, description in VIEW_COLUMNS[table].items():
-        columns[name] = pa.Column(pl.String, nullable=True, description=f"joined view: {description}")
-    return pa.DataFrameSchema(columns, checks=TABLE_CHECKS[table], name=table, strict=True, ordered=False)
+    for name, (dtype, description) in VIEW_COLUMNS[table].items():
+        columns[name] = pa.Column(dtype, nullable=True, description=f"joined view: {description}")
+    unique = ["ls_annotation_id", "ls_region_id"] if table == "annotations_raw" else None
+    return pa.DataFrameSchema(columns, checks=TABLE_CHECKS[table], name=table, strict=True, ordered=False, unique=unique)
+
+
+def _found(frame: pl.DataFrame, key: str, found: str) -> pl.DataFrame:
+    """frame's `key` joined with a reference table's ids (de-duplicated, so a duplicate id fails once, in its own table)."""
+    return frame.select(pl.col("span_id").alias(key), pl.col("span_id").alias(found)).unique(key, keep="first")
 
 
 def view(table: str, tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
@@ -190,12 +316,18 @@ def view(table: str, tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
     frame = tables[table]
     if table == "documents":
         return frame
-    # Referenced rows are de-duplicated so that a duplicate id fails once, in its own table.
     docs = tables["documents"].select("doc_id", pl.col("text").alias("doc_text")).unique("doc_id", keep="first")
     frame = frame.join(docs, on="doc_id", how="left", maintain_order="left")
+    if table == "figures":
+        frame = frame.join(_found(tables["claims"], "claim_span_id", "claim_found"), on="claim_span_id", how="left", maintain_order="left")
     if table == "claims":
         claimants = tables["entities"].select(
             pl.col("span_id").alias("claimant_span_id"), pl.col("label").alias("claimant_label")
         ).unique("claimant_span_id", keep="first")
-        frame = frame.join(claimants, on="claimant_span_id", how="left", maintain_order="left")
+        figure_ids = set(tables["figures"]["span_id"].to_list())
+        frame = (frame.join(claimants, on="claimant_span_id", how="left", maintain_order="left")
+                 .join(_found(tables["claims"], "parent_claim_span_id", "parent_found"), on="parent_claim_span_id", how="left", maintain_order="left")
+                 .with_columns((pl.col("claimant_type") == "named").alias("claimant_named"),
+                               pl.when(pl.col("figure_span_ids").list.eval(pl.element().is_in(list(figure_ids))).list.all())
+                               .then(True).alias("figures_found")))
     return frame

@@ -33,6 +33,8 @@ def _describe(table: str, table_schema: pa.DataFrameSchema, frame: pl.DataFrame,
     where = f"{table}: doc {row.get('doc_id')}" + (f", span {row['span_id']}" if "span_id" in row else "")
     if column in TABLES_COLUMNS[table]:
         return f"{where}: {column} {check} failed (value {case['failure_case']!r})"
+    if case["check_number"] is None:  # a schema-wide check such as uniqueness over several columns
+        return f"{where}: {check} failed"
     # A dataframe check: show the columns it reads, and what the document has at those offsets.
     check_obj = table_schema.checks[case["check_number"]]
     stats, name = check_obj.statistics, check_obj.name

@@ -1,4 +1,4 @@
-"""Command line: `python -m scripts build|up|down|push|pull|agreement` (see README.md)."""
+"""Command line: `python -m scripts build|up|down|push|pull|agreement|enter-passes` (see README.md)."""
 from __future__ import annotations
 
 import argparse
@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     agree_cmd.add_argument("--export", type=Path, default=DEFAULT_EXPORT)
     agree_cmd.add_argument("--corpus", type=Path, default=PROJECT_ROOT / "corpus")
     agree_cmd.add_argument("--json", type=Path, default=PROJECT_ROOT / "annotations" / "agreement.json")
+    commands.add_parser("enter-passes", help="enter annotations/passes and their adjudication into Label Studio as three users (once)")
     args = parser.parse_args(argv)
     if args.command == "build":
         return _build(args)
@@ -41,15 +42,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _agreement(args) -> int:
-    from scripts.agreement import agreement, table
+    from scripts.agreement import against_gold, agreement, table
     from scripts.labelstudio import read_all_annotations
 
     try:
-        result = agreement(read_all_annotations(args.export, load_corpus(args.corpus)))
+        annotations = read_all_annotations(args.export, load_corpus(args.corpus))
     except InputError as err:
         print("agreement refused:\n" + "\n".join(err.problems), file=sys.stderr)
         return 2
-    print(table(result))
+    result = {"inter_annotator": agreement(annotations), "against_gold": against_gold(annotations)}
+    print("Inter-annotator agreement (ground truth excluded)\n" + table(result["inter_annotator"]))
+    for annotator, scores in result["against_gold"].items():
+        print(f"\n{annotator} against the ground truth\n" + table(scores))
     args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.json}")
     return 0
@@ -62,6 +66,13 @@ def _server(args) -> int:
         print("Label Studio stopped" if annotate.down() else "no Label Studio server was running")
         return 0
     try:
+        if args.command == "enter-passes":
+            from scripts.passes import enter
+
+            created = enter(annotate.connect(), load_corpus(PROJECT_ROOT / "corpus"), PROJECT_ROOT / "annotations" / "passes",
+                            PROJECT_ROOT / "annotations" / "adjudication.json")
+            print("\n".join(f"{user}: {n} annotation(s)" for user, n in created.items()) + "\nnow run `pull`")
+            return 0
         if args.command == "pull":
             lost = annotate.pull(annotate.connect(), DEFAULT_EXPORT, annotate.DEFAULT_HOME / "pseudonyms.json", args.allow_removals)
             print("\n".join([*(["removed, as allowed:", *lost] if lost else []), f"wrote {DEFAULT_EXPORT.relative_to(PROJECT_ROOT)}"]))
@@ -73,7 +84,7 @@ def _server(args) -> int:
         if args.command == "push":
             return 0
     except InputError as err:
-        print(f"{args.command} refused: the committed export does not read cleanly:\n" + "\n".join(err.problems), file=sys.stderr)
+        print(f"{args.command} refused: the input does not read cleanly:\n" + "\n".join(err.problems), file=sys.stderr)
         return 2
     except annotate.ServerError as err:
         print(f"{args.command} failed: {err}", file=sys.stderr)

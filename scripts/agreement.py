@@ -4,7 +4,8 @@ Per layer and annotator pair, spans are matched one to one, exactly (same offset
 or by overlap (greedy, largest overlap first). Precision takes the pair's first
 annotator as reference. On exactly matched spans: label agreement (entity label,
 claim kind, figure kind), figure value and unit agreement, claimant agreement.
-Counts are summed over documents and pairs (micro average).
+Counts are summed over documents and pairs (micro average). A partial annotation
+(one with a coverage range) is compared only over the text both annotations cover.
 """
 from __future__ import annotations
 
@@ -61,9 +62,15 @@ ATTRIBUTES = {
 }
 
 
+def _window(a: AnnotatedDocument, b: AnnotatedDocument) -> tuple[int, int]:
+    ranges = [x.coverage or (0, x.doc.n_chars) for x in (a, b)]
+    return max(r[0] for r in ranges), min(r[1] for r in ranges)
+
+
 def compare(reference: AnnotatedDocument, other: AnnotatedDocument, counts: dict[str, LayerCounts]) -> None:
+    low, high = _window(reference, other)
     for layer in LAYERS:
-        a, b = getattr(reference, layer), getattr(other, layer)
+        a, b = ([s for s in getattr(x, layer) if low <= s.start and s.end <= high] for x in (reference, other))
         c = counts[layer]
         c.reference += len(a)
         c.other += len(b)
@@ -77,18 +84,35 @@ def compare(reference: AnnotatedDocument, other: AnnotatedDocument, counts: dict
             c.attributes[name][1] += len(matched)
 
 
-def agreement(annotations: list[tuple[str, str, AnnotatedDocument]]) -> dict:
-    """Scores per layer, plus which documents and annotator pairs were compared."""
-    by_doc: dict[str, list[tuple[str, AnnotatedDocument]]] = defaultdict(list)
-    for doc_id, annotator, spans in annotations:
-        by_doc[doc_id].append((annotator, spans))
+def _scores(pairs: list[tuple[AnnotatedDocument, AnnotatedDocument]]) -> dict:
     counts = {layer: LayerCounts() for layer in LAYERS}
     compared = []
-    for doc_id, items in sorted(by_doc.items()):
-        for (name_a, a), (name_b, b) in itertools.combinations(sorted(items, key=lambda x: x[0]), 2):
-            compare(a, b, counts)
-            compared.append({"doc_id": doc_id, "reference": name_a, "other": name_b})
+    for a, b in pairs:
+        compare(a, b, counts)
+        compared.append({"doc_id": a.doc.doc_id, "reference": a.annotator, "other": b.annotator, "window": list(_window(a, b))})
     return {"pairs": compared, "layers": {layer: counts[layer].scores() for layer in LAYERS}}
+
+
+def agreement(annotations: list[AnnotatedDocument]) -> dict:
+    """Inter-annotator scores per layer over every pair of annotations of a document, ground truth excluded
+    (when a task has one, it is the adjudication, compared in `against_gold`)."""
+    by_doc: dict[str, list[AnnotatedDocument]] = defaultdict(list)
+    for a in annotations:
+        if not a.ground_truth:
+            by_doc[a.doc.doc_id].append(a)
+    pairs = [pair for _, items in sorted(by_doc.items())
+             for pair in itertools.combinations(sorted(items, key=lambda x: x.annotator), 2)]
+    return _scores(pairs)
+
+
+def against_gold(annotations: list[AnnotatedDocument]) -> dict[str, dict]:
+    """Per annotator: their annotations scored against the ground truth of the same task (the gold as reference)."""
+    gold = {a.doc.doc_id: a for a in annotations if a.ground_truth}
+    by_annotator: dict[str, list] = defaultdict(list)
+    for a in annotations:
+        if not a.ground_truth and a.doc.doc_id in gold:
+            by_annotator[a.annotator].append((gold[a.doc.doc_id], a))
+    return {name: _scores(pairs) for name, pairs in sorted(by_annotator.items())}
 
 
 def table(result: dict) -> str:

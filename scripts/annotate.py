@@ -270,6 +270,21 @@ def push(server: Server, corpus: dict[str, Document], export: Optional[Path]) ->
     return {t.data["doc_id"]: t.id for t in ls.tasks.list(project=pid)}
 
 
+def sign_up(server: Server, email: str, password: str) -> str:
+    """A new annotator signs up through Label Studio's own form, as in the browser; returns their API token."""
+    with httpx.Client(base_url=server.url, follow_redirects=True) as browser:
+        form = browser.get("/user/signup/").text
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        browser.post("/user/signup/", data={"csrfmiddlewaretoken": csrf, "email": email, "password": password},
+                     headers={"Referer": f"{server.url}/user/signup/"}).raise_for_status()
+        return browser.get("/api/current-user/token").json()["token"]
+
+
+def as_user(server: Server, token: str) -> LabelStudio:
+    """The SDK client of another user of the same server."""
+    return sdk(Server(server.url, Credentials("", "", token), server.home))
+
+
 def snapshot(server: Server, pid: int) -> list[dict]:
     """A snapshot export with full annotation objects and predictions (the quick export lists only ids)."""
     ls = sdk(server)

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
-from datasets import Dataset, DatasetDict, DatasetInfo, SplitDict, SplitInfo
+from datasets import Dataset, DatasetDict, DatasetInfo, List, SplitDict, SplitInfo
 from datasets.info import DatasetInfosDict
 from huggingface_hub import DatasetCard, DatasetCardData
 
@@ -23,6 +23,8 @@ CONFIG_DESCRIPTIONS = {
     "entities": "Named-entity mentions (OntoNotes types) with cross-document entity ids.",
     "claims": "Attributed claims with claimant, cue and kind.",
     "figures": "Quantity expressions with normalized value, unit and approximation.",
+    "ner": "Token-level view of the entities: one row per sentence, spaCy tokens with offsets and BIO tags.",
+    "annotations_raw": "Every annotator's spans before adjudication (one row per annotator per span), to recompute agreement.",
 }
 
 
@@ -60,7 +62,8 @@ def card_data(releases: list[ConfigRelease], version: str, annotated: bool) -> D
             "Annotations: CC BY 4.0. Article texts: third-party news content, copyright of their "
             "publishers, not licensed by this project (see the `rights` column and DATASHEET.md)."
         ),
-        annotations_creators=["expert-generated"] if annotated else ["no-annotation"],
+        # The passes and the adjudication were made by AI annotators following the guidelines (DATASHEET.md).
+        annotations_creators=["machine-generated"] if annotated else ["no-annotation"],
         language_creators=["found"],
         multilinguality=["monolingual"],
         source_datasets=["original"],
@@ -136,8 +139,11 @@ def fields_block(published: set[str]) -> str:
 
 
 def _type_name(feature) -> str:
+    if isinstance(feature, List):
+        return "list of " + _type_name(feature.feature)
     if hasattr(feature, "names"):
-        return "ClassLabel: " + ", ".join(f"`{n}`" for n in feature.names)
+        names = feature.names if len(feature.names) <= 13 else [*feature.names[:5], "…"]
+        return "ClassLabel: " + ", ".join(f"`{n}`" for n in names)
     return f"`{getattr(feature, 'dtype', type(feature).__name__)}`"
 
 
@@ -156,11 +162,33 @@ def counts_block(tables: dict[str, pl.DataFrame]) -> str:
     lines = [
         f"- Documents: {docs.height}; characters (code points): {docs['n_chars'].sum()}.",
         *[f"- {layer.capitalize()}: {tables[layer].height} spans." for layer in SPAN_LAYERS],
+        f"- Ner: {tables['ner'].height} sentences, {tables['ner']['tokens'].list.len().sum() or 0} tokens.",
+        f"- Annotations_raw: {tables['annotations_raw'].height} spans by "
+        f"{tables['annotations_raw']['annotator'].n_unique()} annotator(s).",
     ]
-    for layer, column in (("entities", "label"), ("claims", "claim_kind"), ("figures", "kind")):
-        counts = tables[layer].group_by(column).len().sort(column)
-        if counts.height:
-            lines.append(f"- {layer.capitalize()} by {column}: " + ", ".join(f"{k} {n}" for k, n in counts.iter_rows()) + ".")
+    doc_ids = docs["doc_id"].sort().to_list()
+    for layer, column in (("entities", "label"), ("claims", "claim_kind"), ("claims", "claimant_type"), ("figures", "kind"), ("figures", "approx")):
+        if not tables[layer].height:
+            continue
+        counts = tables[layer].group_by(column, "doc_id").len()
+        lines += ["", f"{layer.capitalize()} by `{column}` and document:", "",
+                  f"| {column} | " + " | ".join(doc_ids) + " | all |", "|---" * (len(doc_ids) + 2) + "|"]
+        for value in sorted(counts[column].unique().to_list()):
+            per_doc = {d: n for v, d, n in counts.iter_rows() if v == value}
+            lines.append(f"| {value} | " + " | ".join(str(per_doc.get(d, 0)) for d in doc_ids) + f" | {sum(per_doc.values())} |")
+    return "\n".join(lines)
+
+
+def agreement_block(annotations: list) -> str:
+    """The inter-annotator agreement table and each annotator against the adjudicated gold."""
+    from scripts.agreement import against_gold, agreement, table
+
+    if not annotations:
+        return "No annotation yet."
+    lines = ["Inter-annotator agreement (the ground truth excluded; partial annotations compared over the "
+             "text both cover):", "", table(agreement(annotations))]
+    for annotator, scores in against_gold(annotations).items():
+        lines += ["", f"{annotator} against the adjudicated gold:", "", table(scores)]
     return "\n".join(lines)
 
 
@@ -175,5 +203,5 @@ def render_readme(readme: str, root: Path, releases: list[ConfigRelease], versio
     return str(card)
 
 
-def render_datasheet(datasheet: str, tables: dict[str, pl.DataFrame]) -> str:
-    return replace_blocks(datasheet, {"counts": counts_block(tables)}, "DATASHEET.md")
+def render_datasheet(datasheet: str, tables: dict[str, pl.DataFrame], annotations: list) -> str:
+    return replace_blocks(datasheet, {"counts": counts_block(tables), "agreement": agreement_block(annotations)}, "DATASHEET.md")

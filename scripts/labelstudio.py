@@ -91,7 +91,10 @@ def read_export(path: Path, corpus: dict[str, Document]) -> dict[str, AnnotatedD
         task_of_doc[doc.doc_id] = task["id"]
         gold = _gold_annotation(where, task, problems, ambiguous)
         if gold is not None:
-            docs[doc.doc_id] = _read_annotation(f"{where}, annotation {gold.get('id')}", task, gold, doc, problems)
+            at = f"{where}, annotation {gold.get('id')}"
+            docs[doc.doc_id] = _read_annotation(at, task, gold, doc, problems)
+            if docs[doc.doc_id].coverage is not None:
+                problems.add(at, f"the gold annotation covers only {docs[doc.doc_id].coverage}: gold must cover the whole text")
     if ambiguous:
         problems.add(
             str(path),
@@ -102,8 +105,8 @@ def read_export(path: Path, corpus: dict[str, Document]) -> dict[str, AnnotatedD
     return docs
 
 
-def read_all_annotations(path: Path, corpus: dict[str, Document]) -> list[tuple[str, str, AnnotatedDocument]]:
-    """(doc_id, annotator, spans) for every non-cancelled annotation, for agreement; InputError on any problem."""
+def read_all_annotations(path: Path, corpus: dict[str, Document]) -> list[AnnotatedDocument]:
+    """Every non-cancelled annotation, with its annotator's pseudonym and ground-truth flag; InputError on any problem."""
     problems = Problems()
     out = []
     for index, task in enumerate(load_tasks(path)):
@@ -115,7 +118,9 @@ def read_all_annotations(path: Path, corpus: dict[str, Document]) -> list[tuple[
                 who = annotation.get("completed_by")
                 annotator = str(who.get("pseudonym", who.get("id")) if isinstance(who, dict) else who)
                 where = f"{path}: task {task['id']} (doc {doc.doc_id}), annotation {annotation.get('id')}"
-                out.append((doc.doc_id, annotator, _read_annotation(where, task, annotation, doc, problems)))
+                annotated = _read_annotation(where, task, annotation, doc, problems)
+                annotated.annotator, annotated.ground_truth = annotator, bool(annotation.get("ground_truth"))
+                out.append(annotated)
     problems.raise_if_any()
     return out
 
@@ -174,6 +179,8 @@ def _read_annotation(where: str, task: dict, annotation: dict, doc: Document, pr
         problems.add(where, "'result' is not a list of result objects")
         return out
     result = _well_formed(where, result, problems)
+    out.coverage = _coverage(where, [r for r in result if r.get("from_name") == vocab.COVERAGE_TAG], doc, problems)
+    result = [r for r in result if r.get("from_name") != vocab.COVERAGE_TAG]
     regions, rejected = _read_regions(where, result, doc, problems)
     # Attributes and relations of a rejected region are not reported again.
     _join_attributes(where, [r for r in result if r.get("id") not in rejected], regions, problems)
@@ -196,6 +203,21 @@ def _read_annotation(where: str, task: dict, annotation: dict, doc: Document, pr
         elif kind == vocab.CUE and not region.links:
             problems.add(region.where, "CUE is linked to no claim (draw a 'cue' relation from its claim)")
     return out
+
+
+def _coverage(where: str, items: list[dict], doc: Document, problems: Problems) -> Optional[tuple[int, int]]:
+    """The document-level "start-end" range of a partial annotation; None when it covers the whole text."""
+    texts = [t for item in items for t in (item["value"].get("text") or [])]
+    if not texts:
+        return None
+    try:
+        start, end = (int(x) for x in texts[0].strip().split("-"))
+    except ValueError:
+        start = end = None
+    if len(texts) > 1 or start is None or not 0 <= start < end <= len(doc.text):
+        problems.add(where, f"coverage {texts!r} is not one range 'start-end' within 0-{len(doc.text)}")
+        return None
+    return None if (start, end) == (0, len(doc.text)) else (start, end)
 
 
 def _well_formed(where: str, result: list[dict], problems: Problems) -> list[dict]:
@@ -340,7 +362,8 @@ def _required(region: Region, names: tuple[str, ...], problems: Problems) -> Opt
     if missing:
         problems.add(region.where, f"missing attribute(s) {', '.join(missing)}")
         return None
-    bad = [(n, region.attributes[n]) for n in names if n in vocab.CHOICE_ATTRIBUTES and region.attributes[n] not in vocab.CHOICE_ATTRIBUTES[n]]
+    bad = [(n, region.attributes[n]) for n in names
+           if n in vocab.CHOICE_ATTRIBUTES and n in region.attributes and region.attributes[n] not in vocab.CHOICE_ATTRIBUTES[n]]
     for name, value in bad:
         problems.add(region.where, f"unknown {name} {value!r} (expected one of {', '.join(vocab.CHOICE_ATTRIBUTES[name])})")
     return None if bad else region.attributes
@@ -389,11 +412,17 @@ def _claim(region: Region, source, problems: Problems) -> Optional[Claim]:
         problems.add(region.where, f"a claim needs exactly one cue relation, found {len(cues)}")
     if len(claimants) > 1:
         problems.add(region.where, f"a claim has at most one claimant relation, found {len(claimants)}")
+    claimant_type = (attrs or {}).get("claimant_type") or ("named" if claimants else None)
+    if attrs is not None and (claimant_type == "named") != bool(claimants):
+        problems.add(region.where, "a claim with a claimant relation is claimant_type 'named'; without one, give "
+                     f"claimant_type 'unnamed' or 'none' (found relation: {bool(claimants)}, claimant_type: {claimant_type!r})")
+        return None
     if attrs is None or len(cues) != 1 or len(claimants) > 1:
         return None
     claimant = Span(claimants[0].start, claimants[0].end, source(claimants[0])) if claimants else None
     cue = Span(cues[0].start, cues[0].end, source(cues[0]))
-    return Claim(region.start, region.end, source(region), claim_kind=attrs["claim_kind"], cue=cue, claimant=claimant)
+    return Claim(region.start, region.end, source(region), claim_kind=attrs["claim_kind"], cue=cue, claimant=claimant,
+                 claimant_type=claimant_type, claim_group_id=attrs.get("claim_group_id") or None)
 
 
 # ---- the writer: the document model as a Label Studio result (predictions, round trips) ----
@@ -419,7 +448,7 @@ def _rid(prefix: str, span: Span) -> str:
 
 def to_result(annotated: AnnotatedDocument) -> list[dict]:
     """Label Studio result items for every span; region ids are derived from layer and offsets."""
-    doc, items, cues = annotated.doc, [], set()
+    doc, items, cues, claim_ids = annotated.doc, [], set(), {}
     for e in annotated.entities:
         rid = _rid("e", e)
         items += [_region(rid, vocab.ENTITY_TAG, e.label, e, doc),
@@ -432,11 +461,20 @@ def to_result(annotated: AnnotatedDocument) -> list[dict]:
         items += [_attribute(rid, n, v, f) for n, v in attrs.items() if v is not None]
     for c in annotated.claims:
         rid, cue = _rid("c", c), _rid("u", c.cue)
-        items += [_region(rid, vocab.SPAN_TAG, vocab.CLAIM, c, doc), _attribute(rid, "claim_kind", c.claim_kind, c)]
+        claim_ids[rid] = claim_ids.get(rid, 0) + 1
+        if claim_ids[rid] > 1:  # two claims on one span (an annotator's, not the gold): distinct regions
+            rid = f"{rid}_{claim_ids[rid]}"
+        items += [_region(rid, vocab.SPAN_TAG, vocab.CLAIM, c, doc), _attribute(rid, "claim_kind", c.claim_kind, c),
+                  _attribute(rid, "claimant_type", c.claimant_type, c)]
+        if c.claim_group_id:
+            items.append(_attribute(rid, "claim_group_id", c.claim_group_id, c))
         if cue not in cues:  # one cue may serve several claims
             cues.add(cue)
             items.append(_region(cue, vocab.SPAN_TAG, vocab.CUE, c.cue, doc))
         items.append(_relation(rid, cue, vocab.CUE_RELATION))
         if c.claimant:
             items.append(_relation(rid, _rid("e", c.claimant), vocab.CLAIMANT_RELATION))
+    if annotated.coverage:
+        items.append({"id": "coverage", "from_name": vocab.COVERAGE_TAG, "to_name": TEXT_TAG, "type": "textarea",
+                      "value": {"text": ["{}-{}".format(*annotated.coverage)]}})
     return items

@@ -70,12 +70,19 @@ class Figure(Span):
 class Claim(Span):
     claim_kind: str
     cue: Span
-    claimant: Optional[Span]  # an entity span of the same document
+    claimant: Optional[Span]  # an entity span of the same document, when claimant_type is named
+    claimant_type: str  # named | unnamed | none
+    claim_group_id: Optional[str]  # shared by claims of other documents reporting the same statement
 
 
 @dataclass
 class AnnotatedDocument:
+    """One annotation of a document: the gold, or one annotator's."""
+
     doc: Document
     entities: list[Entity] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
+    coverage: Optional[tuple[int, int]] = None  # the range a partial annotation covers; None: the whole text
+    annotator: Optional[str] = None  # pseudonym, in an export
+    ground_truth: bool = False

@@ -17,11 +17,13 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from schemas.tables import SPLIT, TABLES, features
+from datasets import List
+
+from schemas.tables import SPLIT, TABLES, class_label_of, features
 from schemas.validation import validate
 from scripts.card import ConfigRelease, render_datasheet, render_readme
 from scripts.corpus import load_corpus
-from scripts.labelstudio import read_export
+from scripts.labelstudio import read_all_annotations, read_export
 from scripts.tables import build_tables
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -46,9 +48,13 @@ def dataset_version() -> str:
 def to_arrow(table: str, frame: pl.DataFrame) -> pa.Table:
     """The frame with its HF features: closed vocabularies as ClassLabel ints, features in the schema metadata."""
     feats = features(table)
+
+    def encode(expr: pl.Expr, names: list[str]) -> pl.Expr:
+        return expr.replace_strict(names, range(len(names)), return_dtype=pl.Int64)
+
     encoded = frame.with_columns(
-        pl.col(name).replace_strict(list(f.names), range(len(f.names)), return_dtype=pl.Int64)
-        for name, f in feats.items() if hasattr(f, "names")
+        pl.col(name).list.eval(encode(pl.element(), label.names)) if isinstance(f, List) else encode(pl.col(name), label.names)
+        for name, f in feats.items() if (label := class_label_of(f))
     )
     return encoded.to_arrow().cast(feats.arrow_schema)
 
@@ -68,8 +74,9 @@ def build(corpus_dir: Path, export: Optional[Path], release_root: Path) -> list[
     """Builds into release_root (which holds README.md and DATASHEET.md). Raises InputError or
     ValidationFailed, leaving release_root untouched, when anything is wrong."""
     corpus = load_corpus(corpus_dir)
-    annotated = read_export(export, corpus) if export is not None else {}
-    tables = build_tables(corpus, annotated)
+    gold = read_export(export, corpus) if export is not None else {}
+    annotations = read_all_annotations(export, corpus) if export is not None else []
+    tables = build_tables(corpus, gold, annotations)
     report = validate(tables)
     if report:
         raise ValidationFailed(report)
@@ -81,7 +88,7 @@ def build(corpus_dir: Path, export: Optional[Path], release_root: Path) -> list[
         datasheet = (release_root / "DATASHEET.md").read_text(encoding="utf-8")
         has_spans = any(r.name != "documents" for r in releases)
         (staging / "README.md").write_text(render_readme(readme, staging, releases, dataset_version(), has_spans), encoding="utf-8")
-        (staging / "DATASHEET.md").write_text(render_datasheet(datasheet, tables), encoding="utf-8")
+        (staging / "DATASHEET.md").write_text(render_datasheet(datasheet, tables, annotations), encoding="utf-8")
         _swap_in(staging, release_root)
     return releases
 

@@ -1,10 +1,13 @@
 """The document model as the published tables (polars frames in the column order of schemas.tables)."""
 from __future__ import annotations
 
+from typing import Optional
+
 import polars as pl
 
-from schemas.tables import LAYER_LETTER, SORT_KEYS, TABLES, polars_dtype
-from scripts.model import AnnotatedDocument, Document, Span
+from schemas.tables import LAYER_LETTER, SORT_KEYS, SPAN_LAYERS, TABLES, polars_dtype
+from scripts.model import AnnotatedDocument, Claim, Document, InputError, Span
+from scripts.tokens import sentence_rows
 
 
 def span_id(doc_id: str, layer: str, span: Span) -> str:
@@ -29,28 +32,56 @@ def _document_row(doc: Document) -> dict:
     }
 
 
+def _innermost_claim(span: Span, claims: list[Claim]) -> Optional[Claim]:
+    """The shortest claim, other than the span itself, whose span contains it."""
+    around = [c for c in claims if c.start <= span.start and span.end <= c.end and (c.start, c.end) != (span.start, span.end)]
+    return min(around, key=lambda c: (c.end - c.start, c.start), default=None)
+
+
+def _layer_values(doc: Document, layer: str, span) -> dict:
+    """The layer's own columns of a span (as annotated, nothing derived)."""
+    if layer == "entities":
+        return {"label": span.label, "entity_id": span.entity_id, "canonical_name": span.canonical_name}
+    if layer == "claims":
+        return {"claimant_span_id": span_id(doc.doc_id, "entities", span.claimant) if span.claimant else None,
+                "claimant_type": span.claimant_type, "cue_start": span.cue.start, "cue_end": span.cue.end,
+                "cue_text": span.cue.text_in(doc), "claim_kind": span.claim_kind, "claim_group_id": span.claim_group_id}
+    return {"value": span.value, "value_max": span.value_max, "unit": span.unit, "approx": span.approx, "kind": span.kind}
+
+
 def _rows(annotated: AnnotatedDocument) -> dict[str, list[dict]]:
+    doc, claims = annotated.doc, annotated.claims
+    rows = {layer: [{**_span_row(doc, layer, s), **_layer_values(doc, layer, s)} for s in getattr(annotated, layer)]
+            for layer in SPAN_LAYERS}
+    for row, claim in zip(rows["claims"], claims):
+        parent = _innermost_claim(claim, claims)
+        row["parent_claim_span_id"] = span_id(doc.doc_id, "claims", parent) if parent else None
+        inside = sorted((f for f in annotated.figures if claim.start <= f.start and f.end <= claim.end), key=lambda f: (f.start, f.end))
+        row["figure_span_ids"] = [span_id(doc.doc_id, "figures", f) for f in inside]
+    for row, figure in zip(rows["figures"], annotated.figures):
+        claim = _innermost_claim(figure, claims)
+        row["claim_span_id"] = span_id(doc.doc_id, "claims", claim) if claim else None
+    return rows
+
+
+RAW_COLUMNS = {c.name for c in TABLES["annotations_raw"]}
+
+
+def _raw_rows(annotated: AnnotatedDocument) -> list[dict]:
+    """One row per span of one annotation (annotations_raw)."""
     doc = annotated.doc
-    return {
-        "entities": [
-            {**_span_row(doc, "entities", e), "label": e.label, "entity_id": e.entity_id, "canonical_name": e.canonical_name}
-            for e in annotated.entities
-        ],
-        "claims": [
-            {
-                **_span_row(doc, "claims", c),
-                "claimant_span_id": span_id(doc.doc_id, "entities", c.claimant) if c.claimant else None,
-                "cue_start": c.cue.start, "cue_end": c.cue.end, "cue_text": c.cue.text_in(doc),
-                "claim_kind": c.claim_kind,
-            }
-            for c in annotated.claims
-        ],
-        "figures": [
-            {**_span_row(doc, "figures", f), "value": f.value, "value_max": f.value_max,
-             "unit": f.unit, "approx": f.approx, "kind": f.kind}
-            for f in annotated.figures
-        ],
-    }
+    coverage = annotated.coverage or (0, doc.n_chars)
+    rows = []
+    for layer in SPAN_LAYERS:
+        for s in getattr(annotated, layer):
+            values = {("figure_kind" if k == "kind" else k): v for k, v in _layer_values(doc, layer, s).items()}
+            rows.append({
+                "doc_id": doc.doc_id, "annotator": annotated.annotator, "ls_annotation_id": s.source.annotation_id,
+                "ls_region_id": s.source.region_id, "ground_truth": annotated.ground_truth, "coverage_start": coverage[0], "coverage_end": coverage[1],
+                "layer": layer, "span_id": span_id(doc.doc_id, layer, s), "start": s.start, "end": s.end, "text": s.text_in(doc),
+                **{k: v for k, v in values.items() if k in RAW_COLUMNS},
+            })
+    return rows
 
 
 def frame(table: str, rows: list[dict]) -> pl.DataFrame:
@@ -59,10 +90,21 @@ def frame(table: str, rows: list[dict]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema).sort(SORT_KEYS[table], maintain_order=True)
 
 
-def build_tables(corpus: dict[str, Document], annotated: dict[str, AnnotatedDocument]) -> dict[str, pl.DataFrame]:
-    rows: dict[str, list[dict]] = {"documents": [_document_row(d) for d in corpus.values()],
-                                   "entities": [], "claims": [], "figures": []}
-    for doc_id in sorted(annotated):
-        for layer, layer_rows in _rows(annotated[doc_id]).items():
+def build_tables(corpus: dict[str, Document], gold: dict[str, AnnotatedDocument],
+                 all_annotations: list[AnnotatedDocument] = ()) -> dict[str, pl.DataFrame]:
+    """Every table: the gold layers and their `ner` view from `gold`, annotations_raw from `all_annotations`."""
+    rows: dict[str, list[dict]] = {table: [] for table in TABLES}
+    rows["documents"] = [_document_row(d) for d in corpus.values()]
+    problems = []
+    for doc_id in sorted(gold):
+        for layer, layer_rows in _rows(gold[doc_id]).items():
             rows[layer].extend(layer_rows)
+        try:
+            rows["ner"].extend(sentence_rows(gold[doc_id]))
+        except InputError as err:
+            problems += err.problems
+    if problems:
+        raise InputError(problems)
+    for annotated in all_annotations:
+        rows["annotations_raw"].extend(_raw_rows(annotated))
     return {table: frame(table, rows[table]) for table in TABLES}

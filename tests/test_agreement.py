@@ -1,4 +1,4 @@
-"""Agreement figures on the fixture export: fx1 has a ground truth and a second, partial annotation."""
+"""Agreement figures on the fixture export: fx1 has a ground truth and a second, partial annotation by the same user."""
 from __future__ import annotations
 
 import json
@@ -7,18 +7,35 @@ import pytest
 
 from conftest import FIXTURE_CORPUS, FIXTURE_EXPORT
 from scripts.__main__ import main
-from scripts.agreement import agreement, table
+from scripts.agreement import against_gold, agreement, table
 from scripts.corpus import load_corpus
 from scripts.labelstudio import read_all_annotations
 
 
 @pytest.fixture(scope="module")
 def result():
-    return agreement(read_all_annotations(FIXTURE_EXPORT, load_corpus(FIXTURE_CORPUS)))
+    return against_gold(read_all_annotations(FIXTURE_EXPORT, load_corpus(FIXTURE_CORPUS)))["annotator-1"]
 
 
-def test_only_documents_with_two_annotations_are_compared(result):
-    assert [(p["doc_id"]) for p in result["pairs"]] == ["fx1"]
+def test_only_documents_with_a_ground_truth_and_another_annotation_are_compared(result):
+    assert result["pairs"] == [{"doc_id": "fx1", "reference": "annotator-1", "other": "annotator-1", "window": [0, 234]}]
+
+
+def test_the_ground_truth_is_no_annotator_of_inter_annotator_agreement():
+    annotations = read_all_annotations(FIXTURE_EXPORT, load_corpus(FIXTURE_CORPUS))
+    assert agreement(annotations)["pairs"] == []
+    for a in annotations:  # without the flag, fx1's two annotations form a pair
+        a.ground_truth = False
+    assert [p["doc_id"] for p in agreement(annotations)["pairs"]] == ["fx1"]
+
+
+def test_a_partial_annotation_is_compared_over_its_coverage_only():
+    annotations = read_all_annotations(FIXTURE_EXPORT, load_corpus(FIXTURE_CORPUS))
+    second = next(a for a in annotations if a.doc.doc_id == "fx1" and not a.ground_truth)
+    second.coverage = (0, 40)  # the gold's entities beyond 40 no longer count as missed
+    scores = against_gold(annotations)["annotator-1"]
+    assert scores["pairs"][0]["window"] == [0, 40]
+    assert scores["layers"]["entities"]["spans"] == {"reference": 3, "other": 2, "exact_matches": 2, "overlap_matches": 2}
 
 
 def test_span_scores(result):
@@ -44,7 +61,7 @@ def test_command_prints_the_table_and_writes_json(tmp_path, capsys, result):
     out = tmp_path / "agreement.json"
     assert main(["agreement", "--export", str(FIXTURE_EXPORT), "--corpus", str(FIXTURE_CORPUS), "--json", str(out)]) == 0
     assert table(result) in capsys.readouterr().out
-    assert json.loads(out.read_text()) == json.loads(json.dumps(result))
+    assert json.loads(out.read_text())["against_gold"]["annotator-1"] == json.loads(json.dumps(result))
 
 
 def test_command_refuses_a_broken_export(tmp_path, capsys):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from conftest import FIXTURE_CORPUS, FIXTURE_EXPORT
 from scripts.corpus import load_corpus
-from scripts.labelstudio import read_export
+from scripts.labelstudio import read_all_annotations, read_export
 from scripts.model import Claim, Entity, Figure, Provenance, Span
 from scripts.tables import build_tables
 
@@ -29,6 +29,7 @@ def test_first_entity_claim_and_figure_literally():
     assert fx1.claims[0] == Claim(
         35, 74, Provenance(1, 1, "a10"), claim_kind="direct",
         cue=Span(77, 81, Provenance(1, 1, "a8")), claimant=Span(107, 118, Provenance(1, 1, "a5")),
+        claimant_type="named", claim_group_id=None,
     )
     assert fx1.figures[0] == Figure(174, 206, Provenance(1, 1, "a12"), value=2100.0, value_max=None,
                                     unit="military vehicles", approx="lower_bound", kind="count")
@@ -52,13 +53,25 @@ def test_money_figure_inside_a_claim():
 
 
 def test_tables_hold_every_span_with_stable_ids():
-    tables = build_tables(CORPUS, DOCS)
-    assert {t: f.height for t, f in tables.items()} == {"documents": 2, "entities": 10, "claims": 4, "figures": 4}
+    tables = build_tables(CORPUS, DOCS, read_all_annotations(FIXTURE_EXPORT, CORPUS))
+    assert {t: f.height for t, f in tables.items()} == {
+        "documents": 2, "entities": 10, "claims": 4, "figures": 4, "ner": 4, "annotations_raw": 10 + 4 + 4 + 3,
+    }
     claims = tables["claims"]
     assert claims.row(0, named=True) == {
         "doc_id": "fx1", "span_id": "fx1:c35-74", "start": 35, "end": 74,
-        "text": "We will not leave this without reaction", "claimant_span_id": "fx1:e107-118",
-        "cue_start": 77, "cue_end": 81, "cue_text": "said", "claim_kind": "direct",
+        "text": "We will not leave this without reaction", "claimant_span_id": "fx1:e107-118", "claimant_type": "named",
+        "cue_start": 77, "cue_end": 81, "cue_text": "said", "claim_kind": "direct", "claim_group_id": None,
+        "parent_claim_span_id": None, "figure_span_ids": [],
         "ls_task_id": 1, "ls_annotation_id": 1, "ls_region_id": "a10",
     }
     assert set(claims["claimant_span_id"]) <= set(tables["entities"]["span_id"])
+
+
+def test_figures_and_claims_link_by_containment():
+    tables = build_tables(CORPUS, DOCS)
+    figures = dict(tables["figures"].select("span_id", "claim_span_id").iter_rows())
+    assert figures["fx1:f174-206"] == "fx1:c174-233"  # "more than 2100 military vehicles" inside the SOHR report
+    figure_lists = dict(tables["claims"].select("span_id", "figure_span_ids").iter_rows())
+    assert figure_lists["fx1:c174-233"] == ["fx1:f174-206", "fx1:f224-233"]
+    assert {k: v for k, v in figures.items() if v is None} == {}

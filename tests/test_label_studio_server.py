@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import socket
-
-import httpx
 
 import polars as pl
 import pytest
@@ -19,7 +16,7 @@ import pytest
 from conftest import FIXTURE_CORPUS, ROOT, load_fixture_export, release_root
 from schemas.tables import TABLES
 from scripts import annotate
-from scripts.agreement import agreement
+from scripts.agreement import against_gold, agreement
 from scripts.annotate import task_payload
 from scripts.labelstudio import read_all_annotations
 from scripts.corpus import load_corpus
@@ -78,16 +75,6 @@ def test_a_busy_port_is_refused_not_moved(tmp_path):
 
 # ---- the round trip: push, annotate as two users through the API, pull, build ----
 
-def sign_up(server: annotate.Server, email: str, password: str) -> str:
-    """A second annotator signs up through Label Studio's own form, as in the browser; returns their API token."""
-    with httpx.Client(base_url=server.url, follow_redirects=True) as browser:
-        form = browser.get("/user/signup/").text
-        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
-        browser.post("/user/signup/", data={"csrfmiddlewaretoken": csrf, "email": email, "password": password},
-                     headers={"Referer": f"{server.url}/user/signup/"}).raise_for_status()
-        return browser.get("/api/current-user/token").json()["token"]
-
-
 def fixture_results() -> dict[int, list]:
     """The fixture export's annotation results by annotation id (1: fx1 gold, 2: fx1 second, 4: fx2)."""
     return {a["id"]: a["result"] for t in load_fixture_export() for a in t["annotations"]}
@@ -100,8 +87,8 @@ def round_trip(server, tmp_path_factory):
     tasks = annotate.push(server, corpus, None)
     assert annotate.push(server, corpus, None) == tasks  # pushing twice adds no task
     admin = annotate.sdk(server)
-    token = sign_up(server, "@".join(["second.annotator", "example.org"]), "second-password-1")
-    second = annotate.sdk(annotate.Server(server.url, annotate.Credentials("", "", token), server.home))
+    token = annotate.sign_up(server, "@".join(["second.annotator", "example.org"]), "second-password-1")
+    second = annotate.as_user(server, token)
     results = fixture_results()
     admin.annotations.create(id=tasks["fx1"], result=results[1], ground_truth=True)
     second.annotations.create(id=tasks["fx1"], result=results[2])
@@ -133,7 +120,8 @@ def test_every_annotation_arrives_in_the_tables_exactly(round_trip, fixture_rele
     _, export, _ = round_trip
     root = release_root(tmp_path / "release")
     build(FIXTURE_CORPUS, export, root)
-    provenance = ["ls_task_id", "ls_annotation_id"]  # the server's ids differ from the fixture's
+    # The server's ids differ from the fixture's, and so do the users (the fixture has one, annotator-1).
+    provenance = ["ls_task_id", "ls_annotation_id", "annotator"]
     for table in TABLES:
         got = pl.read_parquet(root / f"data/{table}/test-00000-of-00001.parquet")
         want = pl.read_parquet(fixture_release / f"data/{table}/test-00000-of-00001.parquet")
@@ -158,8 +146,10 @@ def test_pull_refuses_to_lose_an_annotation(server, round_trip, tmp_path):
 
 def test_agreement_between_the_two_users(round_trip):
     _, export, _ = round_trip
-    result = agreement(read_all_annotations(export, load_corpus(FIXTURE_CORPUS)))
-    assert result["pairs"] == [{"doc_id": "fx1", "reference": "annotator-1", "other": "annotator-2"}]
+    annotations = read_all_annotations(export, load_corpus(FIXTURE_CORPUS))
+    assert agreement(annotations)["pairs"] == []  # the admin's annotation is the ground truth
+    result = against_gold(annotations)["annotator-2"]
+    assert result["pairs"] == [{"doc_id": "fx1", "reference": "annotator-1", "other": "annotator-2", "window": [0, 234]}]
     assert result["layers"]["entities"]["exact"]["f1"] == 4 / 9
     assert result["layers"]["figures"]["attributes"]["unit"] == {"agreement": 0.0, "compared": 1}
 

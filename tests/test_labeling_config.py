@@ -26,7 +26,8 @@ def test_span_labels_equal_the_vocabularies():
 
 def test_per_region_attributes_and_choices():
     attributes = vocab.ENTITY_ATTRIBUTES + vocab.CLAIM_ATTRIBUTES + vocab.FIGURE_ATTRIBUTES
-    assert set(CONTROLS) == {vocab.ENTITY_TAG, vocab.SPAN_TAG, *attributes}
+    assert set(CONTROLS) == {vocab.ENTITY_TAG, vocab.SPAN_TAG, vocab.COVERAGE_TAG, *attributes}
+    assert CONTROLS[vocab.COVERAGE_TAG].tag == "TextArea" and "perRegion" not in CONTROLS[vocab.COVERAGE_TAG].attr
     for name in attributes:
         assert CONTROLS[name].attr.get("perRegion") == "true", name
         expected_tag = "Choices" if name in vocab.CHOICE_ATTRIBUTES else "TextArea"

@@ -50,7 +50,7 @@ def test_fixture_first_figure_literally(datasets_only_python, fixture_release, t
     assert got["first"] == {
         "doc_id": "fx1", "span_id": "fx1:f174-206", "start": 174, "end": 206,
         "text": "more than 2100 military\nvehicles", "value": 2100.0, "value_max": None,
-        "unit": "military vehicles", "approx": 2, "kind": 0,
+        "unit": "military vehicles", "approx": 2, "kind": 0, "claim_span_id": "fx1:c174-233",
         "ls_task_id": 1, "ls_annotation_id": 1, "ls_region_id": "a12",
     }
 
@@ -78,3 +78,16 @@ def test_the_committed_release_loads(datasets_only_python, tmp_path):
     assert loaded["splits"] == {"test": 3}
     assert loaded["first"]["doc_id"] == "d000" and loaded["first"]["n_chars"] == 2450
     assert loaded["first"]["text"] == (ROOT / "corpus" / "d000.txt").read_text(encoding="utf-8")
+
+
+def test_fixture_first_sentence_of_ner_literally(datasets_only_python, fixture_release, tmp_path):
+    got = load(datasets_only_python, fixture_release, tmp_path / "cache", ["ner"])["ner"]
+    names = Features.from_dict(got["features"])["ner_tags"].feature.names
+    first = got["first"]
+    assert {k: first[k] for k in ("doc_id", "span_id", "start", "end", "tokens")} == {
+        "doc_id": "fx1", "span_id": "fx1:s0-32", "start": 0, "end": 32,
+        "tokens": ["Turkey", "warns", "Russia", "🚀", "over", "Idlib"],
+    }
+    assert [names[t] for t in first["ner_tags"]] == ["B-GPE", "O", "B-GPE", "O", "O", "B-GPE"]
+    text = (FIXTURE_CORPUS / "fx1.txt").read_text(encoding="utf-8")
+    assert [text[s:e] for s, e in zip(first["token_starts"], first["token_ends"])] == first["tokens"]
