@@ -203,12 +203,12 @@ def holds(data: PolarsData, *, column: str):
     return data.lazyframe.select(pl.col(column).fill_null(False))
 
 
-@extensions.register_check_method(statistics=["doc", "start", "end"])
-def no_overlap(data: PolarsData, *, doc: str, start: str, end: str):
-    """No span starts before the previous span of its document (in start order) ends."""
+@extensions.register_check_method(statistics=["group", "start", "end"])
+def no_overlap(data: PolarsData, *, group: str, start: str, end: str):
+    """No span starts before every earlier span of its group (in start order) has ended."""
     order = pl.int_range(pl.len())
-    frame = data.lazyframe.with_columns(order.alias("_row")).sort(doc, start, end)
-    previous_end = pl.col(end).shift(1).over(doc)
+    frame = data.lazyframe.with_columns(order.alias("_row")).sort(group, start, end)
+    previous_end = pl.col(end).cum_max().shift(1).over(group)
     return frame.select("_row", (previous_end.is_null() | (pl.col(start) >= previous_end)).alias("ok")).sort("_row").select("ok")
 
 
@@ -245,7 +245,7 @@ TABLE_CHECKS = {
     "documents": [pa.Check.length_matches(text="text", n_chars="n_chars")],
     "entities": SPAN_CHECKS + [
         pa.Check.one_value_per_key(key="entity_id", value="canonical_name"),
-        pa.Check.no_overlap(doc="doc_id", start="start", end="end"),
+        pa.Check.no_overlap(group="doc_id", start="start", end="end"),
     ],
     "claims": SPAN_CHECKS + [
         pa.Check.reference_exists(key="claimant_span_id", found="claimant_label"),

@@ -84,9 +84,13 @@ def test_every_layer_covers_every_document(gold):
 
 
 def test_no_two_entity_spans_overlap(gold):
-    for doc_id, spans in gold["entities"].sort("start").group_by("doc_id"):
-        pairs = list(zip(spans["end"], spans["start"][1:], spans["span_id"][1:]))
-        assert [sid for end, start, sid in pairs if start < end] == [], doc_id
+    for doc_id, spans in gold["entities"].sort("start", "end").group_by("doc_id", maintain_order=True):
+        reached, overlapping = 0, []
+        for start, end, sid in spans.select("start", "end", "span_id").iter_rows():
+            if start < reached:
+                overlapping.append(sid)
+            reached = max(reached, end)
+        assert overlapping == [], doc_id
 
 
 def test_nested_claims_record_their_innermost_parent(gold):

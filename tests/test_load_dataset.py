@@ -74,10 +74,18 @@ def test_the_committed_release_loads(datasets_only_python, tmp_path):
     copy = tmp_path / "syria-news-spans"
     shutil.copytree(ROOT / "data", copy / "data")
     shutil.copy(ROOT / "README.md", copy / "README.md")
-    loaded = load(datasets_only_python, copy, tmp_path / "cache", ["documents"])["documents"]
+    everything = load(datasets_only_python, copy, tmp_path / "cache", TABLES)
+    loaded = everything["documents"]
     assert loaded["splits"] == {"test": 3}
     assert loaded["first"]["doc_id"] == "d000" and loaded["first"]["n_chars"] == 2450
     assert loaded["first"]["text"] == (ROOT / "corpus" / "d000.txt").read_text(encoding="utf-8")
+    assert {t: everything[t]["splits"]["test"] for t in TABLES} == {
+        "documents": 3, "entities": 471, "claims": 99, "figures": 56, "ner": 177, "annotations_raw": 1584}
+    ner = everything["ner"]
+    assert Features.from_dict(ner["features"]) == features("ner")
+    tags = features("ner")["ner_tags"].feature.int2str(ner["first"]["ner_tags"])
+    assert (ner["first"]["span_id"], ner["first"]["tokens"][:3], tags[:3]) == (
+        "d000:s0-114", ["Aleppo", "Syria", "Smoke"], ["B-GPE", "B-GPE", "O"])
 
 
 def test_fixture_first_sentence_of_ner_literally(datasets_only_python, fixture_release, tmp_path):

@@ -86,6 +86,9 @@ EXPORT_ERRORS = {
         or annotations(t, 1)[0]["result"].extend(
             {**copy.deepcopy(region(t, 1, 1, "a1", "textarea")), "id": "a99", "from_name": n} for n in ("entity_id", "canonical_name")),
         "entities: doc fx1, span fx1:e0-6: span_id field_uniqueness failed"),
+    "entity not on token boundaries": (
+        lambda t: region(t, 1, 1, "a4")["value"].update(end=88, text="Turkis"),
+        "doc fx1, task 1, region a4: entity NORP 82-88 'Turkis' does not start and end on token boundaries (the `ner` tokens); fix the gold span"),
     "wrong top-level type": (
         lambda t: {"tasks": t},
         "a Label Studio export is a JSON list of tasks, found dict"),
@@ -173,6 +176,8 @@ TABLE_ERRORS = {
                             "figures: doc fx1, span fx1:f174-206: span_within_document failed (start=174, end=9999"),
     "span of a missing document": (("figures", "doc_id", 0, "fx9"),
                                    "figures: doc fx9, span fx1:f174-206: reference_exists failed (doc_id='fx9'; no such row in the referenced table)"),
+    "overlapping entities": (("entities", "start", 1, 3),
+                             "entities: doc fx1, span fx1:e13-19: no_overlap failed (doc_id='fx1', start=3, end=19)"),
     "value_max below value": (("figures", "value_max", 0, 1.0),
                               "figures: doc fx1, span fx1:f174-206: not_below failed (value=2100.0, value_max=1.0)"),
 }
