@@ -197,10 +197,10 @@ def present_together(data: PolarsData, *, a: str, b: str):
     return data.lazyframe.select(pl.col(a).fill_null(False) == pl.col(b).is_not_null())
 
 
-@extensions.register_check_method(statistics=["column"])
-def holds(data: PolarsData, *, column: str):
+@extensions.register_check_method(statistics=["flag"])
+def holds(data: PolarsData, *, flag: str):
     """A boolean column of the view is true (null counts as false)."""
-    return data.lazyframe.select(pl.col(column).fill_null(False))
+    return data.lazyframe.select(pl.col(flag).fill_null(False))
 
 
 @extensions.register_check_method(statistics=["group", "start", "end"])
@@ -225,10 +225,10 @@ def tokens_match_document(data: PolarsData, *, tokens: str, starts: str, ends: s
         (pl.col("same") & pl.col("ok").fill_null(True)).alias("ok"))
 
 
-@extensions.register_check_method(statistics=["column", "names"])
-def all_in(data: PolarsData, *, column: str, names: list):
+@extensions.register_check_method(statistics=["items", "names"])
+def all_in(data: PolarsData, *, items: str, names: list):
     """Every element of a list column is in the vocabulary."""
-    return data.lazyframe.select(pl.col(column).list.eval(pl.element().is_in(names)).list.all())
+    return data.lazyframe.select(pl.col(items).list.eval(pl.element().is_in(names)).list.all())
 
 
 @extensions.register_check_method(statistics=["text", "n_chars"])
@@ -253,7 +253,7 @@ TABLE_CHECKS = {
         pa.Check.span_within_document(start="cue_start", end="cue_end", doc="doc_text"),
         pa.Check.span_text_matches_document(start="cue_start", end="cue_end", text="cue_text", doc="doc_text"),
         pa.Check.reference_exists(key="parent_claim_span_id", found="parent_found"),
-        pa.Check.holds(column="figures_found"),
+        pa.Check.holds(flag="figures_found"),
     ],
     "figures": SPAN_CHECKS + [
         pa.Check.not_below(low="value", high="value_max"),
@@ -261,7 +261,7 @@ TABLE_CHECKS = {
     ],
     "ner": SPAN_CHECKS + [
         pa.Check.tokens_match_document(tokens="tokens", starts="token_starts", ends="token_ends", tags="ner_tags", doc="doc_text"),
-        pa.Check.all_in(column="ner_tags", names=list(vocab.NER_TAGS)),
+        pa.Check.all_in(items="ner_tags", names=list(vocab.NER_TAGS)),
     ],
     "annotations_raw": SPAN_CHECKS + [
         pa.Check.span_within_document(start="coverage_start", end="coverage_end", doc="doc_text"),

@@ -1,4 +1,5 @@
-"""Command line: `python -m scripts build|up|down|push|pull|agreement|enter-passes` (see README.md)."""
+"""Command line: `python -m scripts build|up|down|push|pull|agreement|enter-passes|schema-diff|release|annotation-diff|publish`
+(see README.md)."""
 from __future__ import annotations
 
 import argparse
@@ -33,12 +34,87 @@ def main(argv: list[str] | None = None) -> int:
     agree_cmd.add_argument("--corpus", type=Path, default=PROJECT_ROOT / "corpus")
     agree_cmd.add_argument("--json", type=Path, default=PROJECT_ROOT / "annotations" / "agreement.json")
     commands.add_parser("enter-passes", help="enter annotations/passes and their adjudication into Label Studio as three users (once)")
+    gate_cmd = commands.add_parser("schema-diff", help="classify the schema change since the last released snapshot; --gate: fail as CI does")
+    gate_cmd.add_argument("--gate", action="store_true", help="exit 1 when the change needs a version bump or a CHANGELOG entry")
+    release_cmd = commands.add_parser("release", help="bump the version, rebuild, write the schema snapshot and the CHANGELOG entry")
+    release_cmd.add_argument("--since", help="what to diff the annotations against: an export, a release folder or git:<ref> "
+                                             "(default: git:v<last released version>)")
+    diff_cmd = commands.add_parser("annotation-diff", help="spans added, removed and changed between two exports or releases")
+    diff_cmd.add_argument("old", help="an export (.json), a release folder (with data/) or git:<ref>")
+    diff_cmd.add_argument("new", nargs="?", default="annotations/export.json")
+    diff_cmd.add_argument("--json", action="store_true", help="print JSON instead of text")
+    publish_cmd = commands.add_parser("publish", help="upload the release to a Hugging Face dataset repo and tag it")
+    publish_cmd.add_argument("repo_id", help="the dataset repo, e.g. my-org/syria-news-spans")
+    publish_cmd.add_argument("--dry-run", action="store_true", help="list what would be uploaded where; no network")
     args = parser.parse_args(argv)
-    if args.command == "build":
-        return _build(args)
-    if args.command == "agreement":
-        return _agreement(args)
-    return _server(args)
+    handlers = {"build": _build, "agreement": _agreement, "schema-diff": _schema_diff, "release": _release,
+                "annotation-diff": _annotation_diff, "publish": _publish}
+    return handlers.get(args.command, _server)(args)
+
+
+def _schema_diff(args) -> int:
+    from schemas import contract
+    from scripts.release import dataset_version
+
+    latest = contract.latest_snapshot()
+    if latest is None:
+        print("no released schema snapshot yet")
+        return 1 if args.gate else 0
+    level, changes = contract.classify(latest[1], contract.snapshot())
+    print(f"schema change since v{latest[0]}: {level}")
+    print("\n".join(f"  {lvl}: {what}" for lvl, what in changes))
+    if args.gate:
+        changelog = PROJECT_ROOT / "CHANGELOG.md"
+        problems = contract.gate(dataset_version(), changelog.read_text(encoding="utf-8") if changelog.exists() else "")
+        if problems:
+            print("schema gate: refused\n" + "\n".join(problems), file=sys.stderr)
+            return 1
+        print(f"schema gate: passed at version {dataset_version()}")
+    return 0
+
+
+def _release(args) -> int:
+    from scripts.versions import release
+
+    try:
+        done = release(PROJECT_ROOT, args.since)
+    except (InputError, ValidationFailed) as err:
+        problems = err.problems if isinstance(err, InputError) else err.report
+        print("release refused; the version is unchanged:\n" + "\n".join(problems), file=sys.stderr)
+        return 2
+    except ValueError as err:
+        print(f"release refused: {err}", file=sys.stderr)
+        return 2
+    print(f"released {done['version']} ({done['level']} since {done['previous'] or 'nothing'}): card, datasheet, "
+          f"schemas/snapshots/v{done['version']}.json and CHANGELOG.md written.\n"
+          f"Commit, then tag it:  git tag {done['tag']} && git push origin {done['tag']}\n"
+          f"Users pin it on the Hub with  load_dataset(\"<hub id>\", \"<config>\", revision=\"{done['tag']}\")")
+    return 0
+
+
+def _annotation_diff(args) -> int:
+    from scripts.annotation_diff import as_text, diff, load_side
+
+    try:
+        old, new = (load_side(side, PROJECT_ROOT / "corpus", PROJECT_ROOT) for side in (args.old, args.new))
+    except (InputError, ValueError, OSError) as err:
+        print("annotation-diff refused: " + ("\n".join(err.problems) if isinstance(err, InputError) else str(err)), file=sys.stderr)
+        return 2
+    result = diff(old, new)
+    print(json.dumps(result, indent=1, ensure_ascii=False) if args.json else as_text(result))
+    return 0
+
+
+def _publish(args) -> int:
+    from scripts.publish import PublishRefused, publish
+    from scripts.release import dataset_version
+
+    try:
+        print("\n".join(publish(PROJECT_ROOT, args.repo_id, dataset_version(), args.dry_run)))
+    except PublishRefused as err:
+        print(f"publish refused: {err}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _agreement(args) -> int:

@@ -41,8 +41,8 @@ class ValidationFailed(Exception):
         super().__init__("\n".join(report))
 
 
-def dataset_version() -> str:
-    return tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["version"]
+def dataset_version(root: Path = PROJECT_ROOT) -> str:
+    return tomllib.loads((root / "pyproject.toml").read_text())["project"]["version"]
 
 
 def to_arrow(table: str, frame: pl.DataFrame) -> pa.Table:
@@ -59,6 +59,27 @@ def to_arrow(table: str, frame: pl.DataFrame) -> pa.Table:
     return encoded.to_arrow().cast(feats.arrow_schema)
 
 
+def read_release(root: Path) -> dict[str, pl.DataFrame]:
+    """A release's tables as the build validated them (ClassLabel ints back to names); a config
+    that is not published is an empty frame."""
+    from scripts.tables import frame
+
+    tables = {}
+    for table, feats in ((t, features(t)) for t in TABLES):
+        files = sorted((root / "data" / table).glob(f"{SPLIT}-*.parquet"))
+        if not files:
+            tables[table] = frame(table, [])
+            continue
+        data = pl.concat([pl.read_parquet(f) for f in files])
+        for name, f in feats.items():
+            if label := class_label_of(f):
+                names = pl.Series(label.names, dtype=pl.String)
+                decode = lambda e: e.replace_strict(range(len(names)), names, return_dtype=pl.String)  # noqa: E731
+                data = data.with_columns(pl.col(name).list.eval(decode(pl.element())) if isinstance(f, List) else decode(pl.col(name)))
+        tables[table] = data
+    return tables
+
+
 def write_config(root: Path, table: str, frame: pl.DataFrame) -> ConfigRelease:
     relative = f"data/{table}/{SPLIT}-00000-of-00001.parquet"
     path = root / relative
@@ -70,7 +91,7 @@ def write_config(root: Path, table: str, frame: pl.DataFrame) -> ConfigRelease:
                          arrow_bytes=arrow.nbytes, sha256=hashlib.sha256(content).hexdigest())
 
 
-def build(corpus_dir: Path, export: Optional[Path], release_root: Path) -> list[ConfigRelease]:
+def build(corpus_dir: Path, export: Optional[Path], release_root: Path, version: Optional[str] = None) -> list[ConfigRelease]:
     """Builds into release_root (which holds README.md and DATASHEET.md). Raises InputError or
     ValidationFailed, leaving release_root untouched, when anything is wrong."""
     corpus = load_corpus(corpus_dir)
@@ -87,7 +108,7 @@ def build(corpus_dir: Path, export: Optional[Path], release_root: Path) -> list[
         readme = (release_root / "README.md").read_text(encoding="utf-8")
         datasheet = (release_root / "DATASHEET.md").read_text(encoding="utf-8")
         has_spans = any(r.name != "documents" for r in releases)
-        (staging / "README.md").write_text(render_readme(readme, staging, releases, dataset_version(), has_spans), encoding="utf-8")
+        (staging / "README.md").write_text(render_readme(readme, staging, releases, version or dataset_version(), has_spans), encoding="utf-8")
         (staging / "DATASHEET.md").write_text(render_datasheet(datasheet, tables, annotations), encoding="utf-8")
         _swap_in(staging, release_root)
     return releases

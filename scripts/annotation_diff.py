@@ -1,0 +1,96 @@
+"""What changed in the gold annotation between two versions: spans added, removed and changed, per
+document and layer. Either side is a Label Studio export (a .json file, read with the corpus), a
+release folder (holding data/), or `git:<ref>` (the release committed at a tag or commit)."""
+from __future__ import annotations
+
+import subprocess
+import tarfile
+import tempfile
+from io import BytesIO
+from pathlib import Path
+
+import polars as pl
+
+from schemas.tables import SPAN_LAYERS
+
+# The columns an annotator sets; provenance and derived links are left out.
+ANNOTATED = {
+    "entities": ["label", "entity_id", "canonical_name"],
+    "claims": ["claimant_span_id", "claimant_type", "cue_start", "cue_end", "claim_kind", "claim_group_id"],
+    "figures": ["value", "value_max", "unit", "approx", "kind"],
+}
+
+
+def load_side(side: str, corpus_dir: Path, repo: Path) -> dict[str, pl.DataFrame]:
+    """The gold span tables of one side of the diff."""
+    from scripts.corpus import load_corpus
+    from scripts.labelstudio import read_export
+    from scripts.release import read_release
+    from scripts.tables import build_tables
+
+    if side.startswith("git:"):
+        with tempfile.TemporaryDirectory() as tmp:
+            archive = subprocess.run(["git", "-C", str(repo), "archive", side[4:], "data"], capture_output=True)
+            if archive.returncode:
+                raise ValueError(f"{side}: {archive.stderr.decode(errors='replace').strip()}")
+            tarfile.open(fileobj=BytesIO(archive.stdout)).extractall(tmp, filter="data")
+            return read_release(Path(tmp))
+    path = Path(side)
+    if path.is_dir():
+        return read_release(path)
+    corpus = load_corpus(corpus_dir)
+    return build_tables(corpus, read_export(path, corpus))
+
+
+def diff(old: dict[str, pl.DataFrame], new: dict[str, pl.DataFrame]) -> dict:
+    """{doc_id: {layer: {"added": [...], "removed": [...], "changed": [...]}}}, only what changed."""
+    out: dict = {}
+    for layer in SPAN_LAYERS:
+        before, after = _by_span_id(old, layer), _by_span_id(new, layer)
+        for sid in sorted(set(before) | set(after)):
+            x, y = before.get(sid), after.get(sid)
+            row = y or x
+            entry = out.setdefault(row["doc_id"], {}).setdefault(layer, {"added": [], "removed": [], "changed": []})
+            if x is None:
+                entry["added"].append(_describe(y, layer))
+            elif y is None:
+                entry["removed"].append(_describe(x, layer))
+            elif changes := {c: [x[c], y[c]] for c in ANNOTATED[layer] if x[c] != y[c]}:
+                entry["changed"].append({"span_id": sid, "text": y["text"], "changes": changes})
+    return {doc: {layer: e for layer, e in layers.items() if any(e.values())} for doc, layers in sorted(out.items())
+            if any(any(e.values()) for e in layers.values())}
+
+
+def _by_span_id(tables: dict[str, pl.DataFrame], layer: str) -> dict[str, dict]:
+    table = tables.get(layer)
+    if table is None or not table.height:
+        return {}
+    return {r["span_id"]: r for r in table.select("doc_id", "span_id", "text", *ANNOTATED[layer]).iter_rows(named=True)}
+
+
+def _describe(row: dict, layer: str) -> dict:
+    return {"span_id": row["span_id"], "text": row["text"], **{c: row[c] for c in ANNOTATED[layer]}}
+
+
+def summary(result: dict) -> list[str]:
+    """One line per document: +added −removed ~changed per layer."""
+    lines = []
+    for doc, layers in result.items():
+        parts = [f"{layer} +{len(e['added'])} -{len(e['removed'])} ~{len(e['changed'])}" for layer, e in layers.items()]
+        lines.append(f"{doc}: " + ", ".join(parts))
+    return lines or ["no change in the annotations"]
+
+
+def as_text(result: dict) -> str:
+    lines = summary(result)
+    for doc, layers in result.items():
+        for layer, e in layers.items():
+            lines += [f"  + {doc} {layer} {s['span_id']} {s['text']!r} " + _attrs(s, layer) for s in e["added"]]
+            lines += [f"  - {doc} {layer} {s['span_id']} {s['text']!r} " + _attrs(s, layer) for s in e["removed"]]
+            lines += [f"  ~ {doc} {layer} {s['span_id']} {s['text']!r} "
+                      + "; ".join(f"{c}: {a!r} -> {b!r}" for c, (a, b) in s["changes"].items()) for s in e["changed"]]
+    return "\n".join(lines)
+
+
+def _attrs(span: dict, layer: str) -> str:
+    return ", ".join(f"{c}={span[c]!r}" for c in ANNOTATED[layer] if span[c] is not None)

@@ -1,0 +1,95 @@
+"""Versioned releases: `release` bumps the dataset version as the schema gate and the annotation
+diff require, rebuilds the release, writes the schema snapshot and the CHANGELOG entry, and says
+which git tag to create.
+
+The level is the larger of the schema change (schemas/contract.py) and the annotation change:
+spans added or removed make a minor release, attribute changes alone a patch.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+
+from schemas import contract
+from scripts.annotation_diff import diff, load_side, summary
+
+LEVEL_OF_DATA = {"added": "minor", "removed": "minor", "changed": "patch"}
+
+
+def bump(version: str, level: str) -> str:
+    major, minor, patch = contract.parse_version(version)
+    if level == "breaking":
+        return f"{major + 1}.0.0"
+    if level == "minor":
+        return f"{major}.{minor + 1}.0"
+    return f"{major}.{minor}.{patch + 1}"
+
+
+def set_version(pyproject: Path, version: str) -> None:
+    text = pyproject.read_text(encoding="utf-8")
+    new, n = re.subn(r'(?m)^version = "[^"]*"', f'version = "{version}"', text, count=1)
+    if n != 1:
+        raise ValueError(f"{pyproject}: no `version = \"…\"` line")
+    _write_atomic(pyproject, new)
+
+
+def data_level(result: dict) -> str:
+    kinds = {kind for layers in result.values() for e in layers.values() for kind, spans in e.items() if spans}
+    return max((LEVEL_OF_DATA[k] for k in kinds), key=contract.LEVELS.index, default="none")
+
+
+def changelog_entry(version: str, previous: str | None, schema_level: str, schema_changes: list, annotation_diff: dict,
+                    since: str, today: dt.date) -> str:
+    lines = [f"## {version} — {today.isoformat()}", ""]
+    lines.append(f"Schema: {schema_level} change since v{previous}." if previous else "Schema: first snapshot.")
+    lines += [f"- {level}: {what}" for level, what in schema_changes if level != "patch"]
+    patches = sum(level == "patch" for level, _ in schema_changes)
+    if patches:
+        lines.append(f"- patch: {patches} description change(s)")
+    lines += ["", f"Annotations (gold, against {since}):", *[f"- {line}" for line in summary(annotation_diff)], "",
+              f"Tag: `v{version}`; pin it with `load_dataset(\"<hub id>\", \"<config>\", revision=\"v{version}\")`.", ""]
+    return "\n".join(lines)
+
+
+def add_to_changelog(changelog: Path, entry: str) -> None:
+    text = changelog.read_text(encoding="utf-8") if changelog.exists() else "# Changelog\n\n"
+    head, sep, rest = text.partition("\n## ")
+    _write_atomic(changelog, head.rstrip("\n") + "\n\n" + entry + ("\n## " + rest if sep else ""))
+
+
+def release(root: Path, since: str | None, today: dt.date | None = None) -> dict:
+    """Makes the next release in `root` (a checkout). Returns what was done; raises on any failure,
+    restoring the version it found."""
+    from scripts.release import build, dataset_version
+
+    snapshots, pyproject = root / "schemas" / "snapshots", root / "pyproject.toml"
+    latest = contract.latest_snapshot(snapshots)
+    previous = latest[0] if latest else None
+    schema_level, schema_changes = contract.classify(latest[1], contract.snapshot()) if latest else ("none", [])
+    export = root / "annotations" / "export.json"
+    since = since or (f"git:v{previous}" if previous else None)
+    old = load_side(since, root / "corpus", root) if since else {}
+    new = load_side(str(export), root / "corpus", root) if export.exists() else {}
+    annotation_diff = diff(old, new)
+    level = max(schema_level, data_level(annotation_diff), "patch", key=contract.LEVELS.index)
+    found = dataset_version(root)
+    version = bump(previous, level) if previous else found
+    set_version(pyproject, version)
+    try:
+        build(root / "corpus", export if export.exists() else None, root, version)
+    except BaseException:
+        set_version(pyproject, found)
+        raise
+    contract.write_snapshot(version, snapshots)
+    add_to_changelog(root / "CHANGELOG.md", changelog_entry(version, previous, schema_level, schema_changes, annotation_diff,
+                                                            since or "nothing (first release)", today or dt.date.today()))
+    return {"version": version, "previous": previous, "level": level, "tag": f"v{version}"}
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
