@@ -5,7 +5,10 @@ README.md and DATASHEET.md are replaced only after every table validated.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -101,7 +104,7 @@ def build(corpus_dir: Path, export: Optional[Path], release_root: Path, version:
     report = validate(tables)
     if report:
         raise ValidationFailed(report)
-    with tempfile.TemporaryDirectory(prefix=".build-", dir=release_root) as tmp:
+    with locked(release_root), tempfile.TemporaryDirectory(prefix=STAGING_PREFIX, dir=release_root) as tmp:
         staging = Path(tmp)
         # A config with no rows is not published: `datasets` cannot load an empty split.
         releases = [write_config(staging, t, tables[t]) for t in TABLES if tables[t].height]
@@ -110,16 +113,75 @@ def build(corpus_dir: Path, export: Optional[Path], release_root: Path, version:
         has_spans = any(r.name != "documents" for r in releases)
         (staging / "README.md").write_text(render_readme(readme, staging, releases, version or dataset_version(), has_spans), encoding="utf-8")
         (staging / "DATASHEET.md").write_text(render_datasheet(datasheet, tables, annotations), encoding="utf-8")
-        _swap_in(staging, release_root)
+        try:
+            for _ in swap_steps(staging, release_root):
+                pass
+        except BaseException:
+            roll_back(staging, release_root)
+            raise
     return releases
 
 
-def _swap_in(staging: Path, release_root: Path) -> None:
-    """Each step is an atomic rename; nothing is touched before the staging folder is complete."""
-    data, old = release_root / "data", staging / "data.old"
-    if data.exists():
-        os.replace(data, old)
-    os.replace(staging / "data", data)
-    for name in CARD_FILES:
+# ---- the swap: one build at a time, and a killed build rolled back by the next ----
+
+STAGING_PREFIX = ".build-"
+SWAPPING = "SWAPPING"  # marker in a staging folder whose contents are being swapped in
+RELEASED = ("data", *CARD_FILES)
+
+
+@contextlib.contextmanager
+def locked(release_root: Path):
+    """An exclusive lock on the release folder (flock on the directory itself, so no lock file is left);
+    a second build waits. Taking it first rolls back what a killed build left half swapped."""
+    fd = os.open(release_root, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        recover(release_root)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def swap_steps(staging: Path, release_root: Path):
+    """Moves the staged release in, one atomic rename per step (yielded after each, so a test can stop
+    between two). The previous files go into the staging folder first, for `roll_back` to put back."""
+    existed = [name for name in RELEASED if (release_root / name).exists()]
+    (staging / SWAPPING).write_text(json.dumps(existed), encoding="utf-8")
+    yield
+    for name in RELEASED:
+        if name in existed:
+            os.replace(release_root / name, staging / f"{name}.old")
+            yield
         os.replace(staging / name, release_root / name)
-    shutil.rmtree(old, ignore_errors=True)
+        yield
+    (staging / SWAPPING).unlink()
+
+
+def roll_back(staging: Path, release_root: Path) -> list[str]:
+    """Puts back what an unfinished swap from `staging` replaced; returns the names restored."""
+    marker = staging / SWAPPING
+    if not marker.exists():
+        return []
+    existed, restored = json.loads(marker.read_text(encoding="utf-8")), []
+    for name in RELEASED:
+        target, backup = release_root / name, staging / f"{name}.old"
+        moved_in = not (staging / name).exists()
+        if backup.exists() or (moved_in and name not in existed and target.exists()):
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+            restored.append(name)
+        if backup.exists():
+            os.replace(backup, target)
+    marker.unlink()
+    return restored
+
+
+def recover(release_root: Path) -> list[str]:
+    """Rolls back every swap a killed build left unfinished and removes leftover staging folders."""
+    restored = []
+    for staging in sorted(release_root.glob(f"{STAGING_PREFIX}*")):
+        restored += roll_back(staging, release_root)
+        shutil.rmtree(staging, ignore_errors=True)
+    return restored
