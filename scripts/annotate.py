@@ -26,7 +26,7 @@ from typing import Optional
 import httpx
 from label_studio_sdk import LabelStudio
 
-from scripts.labelstudio import read_export, to_result
+from scripts.labelstudio import EMAIL, read_export, to_result
 from scripts.model import AnnotatedDocument, Document
 from scripts.preannotate import known_entities, preannotate
 from scripts.release import PROJECT_ROOT
@@ -225,7 +225,6 @@ def validate_config(server: Server, label_config: str) -> Optional[str]:
 
 PROJECT_TITLE = "syria-news-spans"
 LABEL_CONFIG = PROJECT_ROOT / "annotations" / "labeling_config.xml"
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
 
 def sdk(server: Server) -> LabelStudio:

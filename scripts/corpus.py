@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import yaml
@@ -9,6 +10,9 @@ import yaml
 from scripts.model import Document, InputError
 
 METADATA = "documents.yaml"
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 (but tab and newline), DEL, C1
 
 
 def sha256_text(text: str) -> str:
@@ -40,6 +44,10 @@ def load_corpus(corpus_dir: Path) -> dict[str, Document]:
             continue
         except UnicodeDecodeError as err:
             problems.append(f"{where}: not UTF-8 ({err.reason} at byte {err.start})")
+            continue
+        if control := CONTROL.search(text):
+            problems.append(f"{where}: control character U+{ord(control.group()):04X} at offset {control.start()}; "
+                            "a text may hold printable characters, spaces, tabs and newlines only")
             continue
         digest = sha256_text(text)
         if digest != entry["text_sha256"]:

@@ -1,4 +1,6 @@
-"""Planted errors: each is refused with a message naming where it is, and the release is left byte-identical."""
+"""The hostile-input catalogue: broken or hostile exports, corpora and tables. Each is refused with a
+message naming where the problem is (file, task, document, annotation, region), no e-mail address is
+echoed, and the release (data/, README.md, DATASHEET.md) and the export are left byte-identical."""
 from __future__ import annotations
 
 import copy
@@ -12,6 +14,7 @@ import pytest
 import scripts.release
 from conftest import FIXTURE_CORPUS, load_fixture_export, tree_digest
 from scripts.__main__ import main
+from scripts.labelstudio import EMAIL
 
 
 def region(tasks, task_id, annotation_id, region_id, type_="labels"):
@@ -89,6 +92,15 @@ EXPORT_ERRORS = {
     "entity not on token boundaries": (
         lambda t: region(t, 1, 1, "a4")["value"].update(end=88, text="Turkis"),
         "doc fx1, task 1, region a4: entity NORP 82-88 'Turkis' does not start and end on token boundaries (the `ner` tokens); fix the gold span"),
+    "reversed offsets": (
+        lambda t: region(t, 1, 1, "a1")["value"].update(start=6, end=0),
+        "task 1 (doc fx1), annotation 1, region a1: offsets 6-0 are not within 0 <= start < end <= 234"),
+    "export from another project's config": (
+        lambda t: [item.update(from_name="label") for item in annotations(t, 1)[0]["result"] if item.get("type") == "labels"],
+        "task 1 (doc fx1), annotation 1, region a1: unknown from_name 'label' (expected one of ['entity', 'span'])"),
+    "annotator e-mails in the export": (
+        lambda t: set_(annotations(t, 1)[0], "completed_by", {"id": 7, "email": "@".join(["annotator", "example.org"])}),
+        "holds 1 e-mail address(es) of annotators; an export must be pseudonymized: take it with `python -m scripts pull`"),
     "wrong top-level type": (
         lambda t: {"tasks": t},
         "a Label Studio export is a JSON list of tasks, found dict"),
@@ -107,13 +119,15 @@ def run_build(release: Path, export: Path, corpus: Path = FIXTURE_CORPUS) -> int
 
 
 def assert_refused(release: Path, export: Path, expected: str, capsys, corpus: Path = FIXTURE_CORPUS) -> None:
-    before = tree_digest(release)
+    before, export_before = tree_digest(release), export.read_bytes()
     assert run_build(release, export, corpus) != 0
     err = capsys.readouterr().err
     for line in (expected,) if isinstance(expected, str) else expected:
         assert line in err, err
     assert "nothing was written" in err
+    assert not EMAIL.search(err)
     assert tree_digest(release) == before
+    assert export.read_bytes() == export_before
 
 
 @pytest.mark.parametrize("case", EXPORT_ERRORS, ids=str)
@@ -126,16 +140,38 @@ def test_export_error_is_refused(case, release, tmp_path, capsys):
     assert_refused(release, export, expected, capsys)
 
 
-def test_truncated_export_is_refused(release, tmp_path, capsys):
+def huge_task() -> bytes:
+    """The fixture export plus a 100 MB task: a text of 100 million characters claiming to be fx1."""
+    tasks = load_fixture_export()
+    big = copy.deepcopy(tasks[0])
+    big.update(id=999, annotations=[])
+    big["data"]["text"] = "x" * 100_000_000
+    return json.dumps([*tasks, big]).encode()
+
+
+# Exports that are not well-formed JSON lists of tasks (bytes, and the start of the expected message).
+RAW_EXPORTS = {
+    "truncated export": (lambda: json.dumps(load_fixture_export())[:5000].encode(), "not a readable JSON export: "),
+    "not JSON at all": (lambda: b"\x89PNG\r\n\x1a\n", "not a readable JSON export: "),
+    "deeply nested JSON": (lambda: b"[" * 200_000 + b"]" * 200_000, "JSON nested too deeply to be a Label Studio export"),
+    "100 MB export": (huge_task, "task 999 (doc fx1): stale task: its text (sha256 "),
+}
+
+
+@pytest.mark.parametrize("case", RAW_EXPORTS, ids=str)
+def test_raw_export_is_refused(case, release, tmp_path, capsys):
+    make, expected = RAW_EXPORTS[case]
     export = tmp_path / "export.json"
-    export.write_text(json.dumps(load_fixture_export())[:5000], encoding="utf-8")
-    assert_refused(release, export, f"{export}: not a readable JSON export", capsys)
+    export.write_bytes(make())
+    assert_refused(release, export, f"{export}: {expected}" if "task" not in expected else expected, capsys)
 
 
 CORPUS_ERRORS = {
     "edited text under old annotations": (lambda d: (d / "fx1.txt").write_text("Turkey warns Russia", encoding="utf-8"),
                                           "fx1.txt (doc fx1): text changed: sha256"),
     "missing corpus file": (lambda d: (d / "fx2.txt").unlink(), "fx2.txt (doc fx2): corpus file is missing"),
+    "control characters in text": (lambda d: (d / "fx2.txt").write_text("Ankara\x07 warns\x1b[31m", encoding="utf-8"),
+                                   "fx2.txt (doc fx2): control character U+0007 at offset 6; a text may hold printable characters"),
     "corpus file not UTF-8": (lambda d: (d / "fx2.txt").write_bytes("Ankara déclare".encode("latin-1")),
                               "fx2.txt (doc fx2): not UTF-8 (invalid continuation byte at byte 8)"),
 }
@@ -192,3 +228,20 @@ def test_table_error_is_refused(case, release, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "validation failed" in err and expected in err, err
     assert tree_digest(release) == before
+
+
+# The kinds of hostile input the catalogue must cover, each by the name of its case.
+REQUIRED_KINDS = [
+    "truncated export", "not JSON at all", "wrong top-level type", "task without text", "edited text under old annotations",
+    "stale document hash", "negative offset", "reversed offsets", "offset past the end", "UTF-16 offsets after an emoji",
+    "span text mismatch", "unknown from_name", "unknown label", "relation to a missing region", "attribute without its region",
+    "figure value not a number", "value_max below value", "duplicated task", "two annotations without ground truth",
+    "two ground truths", "cancelled-only task", "export from another project's config", "annotator e-mails in the export",
+    "100 MB export", "deeply nested JSON", "control characters in text", "corpus file not UTF-8", "missing corpus file",
+]
+
+
+def test_the_catalogue_covers_every_kind():
+    catalogue = {*EXPORT_ERRORS, *RAW_EXPORTS, *CORPUS_ERRORS, *(f"table: {k}" for k in TABLE_ERRORS)}
+    assert [kind for kind in REQUIRED_KINDS if kind not in catalogue] == []
+    assert len(catalogue) >= 25
