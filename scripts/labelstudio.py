@@ -13,7 +13,10 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
+
+import ijson
+import numpy as np
 
 from schemas import vocab
 from scripts.corpus import sha256_text
@@ -74,36 +77,94 @@ class Region:
         return vocab.ENTITY_TAG if self.tag == vocab.ENTITY_TAG else self.label
 
 
-def load_tasks(path: Path) -> list:
-    """The export's tasks; InputError if it is not a JSON list, or if it holds e-mail addresses
-    (an export is pseudonymized by `pull` before it reaches the build; the addresses are not echoed)."""
+def iter_tasks(path: Path) -> Iterator[Any]:
+    """The export's tasks one at a time, streamed (a multi-GB export is never read whole); InputError if
+    the file is not a JSON list, or if it holds e-mail addresses (an export is pseudonymized by `pull`
+    before it reaches the build; the addresses are not echoed)."""
     try:
-        raw = path.read_bytes()
-        tasks = json.loads(raw)
+        head, depth, has_at = _scan(path)
+    except OSError as err:
+        raise InputError([f"{path}: not a readable JSON export: {err}"]) from err
+    if depth > MAX_DEPTH:
+        raise InputError([f"{path}: JSON nested too deeply to be a Label Studio export (depth {depth} > {MAX_DEPTH})"])
+    if not head.lstrip().startswith(b"["):
+        load_tasks(path)  # reports what the file is instead
+        raise InputError([f"{path}: a Label Studio export is a JSON list of tasks"])
+    emails = 0
+    try:
+        with path.open("rb") as f:
+            for task in ijson.items(f, "item", use_float=True, buf_size=256 << 10):  # bigger buffers: a huge string no longer crawls
+                if has_at and isinstance(task, dict):
+                    # The texts (task data) may quote an address; everything else is annotation metadata.
+                    emails += len(emails_in(json.dumps({k: v for k, v in task.items() if k != "data"}, ensure_ascii=False)))
+                if not emails:
+                    yield task
+    except (ijson.JSONError, UnicodeDecodeError, ValueError) as err:
+        raise InputError([f"{path}: not a readable JSON export: {err}"]) from err
+    except RecursionError as err:
+        raise InputError([f"{path}: JSON nested too deeply to be a Label Studio export"]) from err
+    if emails:
+        raise InputError([f"{path}: holds {emails} e-mail address(es) of annotators; an export must be "
+                          "pseudonymized: take it with `python -m scripts pull`"])
+
+
+MAX_DEPTH = 64  # a Label Studio export nests about 8 deep; the streaming parser slows down quadratically with depth
+BRACKETS = np.zeros(256, dtype=np.int8)
+BRACKETS[[ord("["), ord("{")]], BRACKETS[[ord("]"), ord("}")]] = 1, -1
+
+
+def _scan(path: Path, chunk_size: int = 32 << 20) -> tuple[bytes, int, bool]:
+    """One vectorized pass before parsing: the first bytes, the deepest nesting outside strings, and
+    whether any "@" occurs. Escaped characters are blanked first; a chunk ending in backslashes
+    carries them to the next."""
+    head, depth, deepest, in_string, has_at, carry = b"", 0, 0, 0, False, b""
+    with path.open("rb") as f:
+        while chunk := f.read(chunk_size):
+            chunk = carry + chunk
+            stripped = chunk.rstrip(b"\\")
+            carry, chunk = chunk[len(stripped):], stripped
+            head = head or chunk[:65536]
+            has_at = has_at or b"@" in chunk
+            data = np.frombuffer(chunk.replace(b"\\\\", b"__").replace(b'\\"', b"__"), dtype=np.uint8)
+            quote = data == ord('"')
+            parity = np.cumsum(quote, dtype=np.uint8) + np.uint8(in_string)  # wraps at 256: the parity survives
+            outside = ((parity - quote) & 1) == 0  # not inside a string, judged before each byte
+            levels = np.cumsum(BRACKETS[data] * outside, dtype=np.int32) + depth
+            if levels.size:
+                deepest, depth, in_string = max(deepest, int(levels.max())), int(levels[-1]), int(parity[-1] & 1)
+    return head, deepest, has_at
+
+
+def load_tasks(path: Path) -> list:
+    """The whole export as a list of tasks (for small exports and error messages); InputError if it is
+    not a JSON list."""
+    try:
+        tasks = json.loads(path.read_bytes())
     except (OSError, ValueError) as err:  # ValueError covers JSON and UTF-8 errors
         raise InputError([f"{path}: not a readable JSON export: {err}"]) from err
     except RecursionError as err:
         raise InputError([f"{path}: JSON nested too deeply to be a Label Studio export"]) from err
     if not isinstance(tasks, list):
         raise InputError([f"{path}: a Label Studio export is a JSON list of tasks, found {type(tasks).__name__}"])
-    # The texts (task data) may quote an address; everything else is annotation metadata.
-    emails = b"@" in raw and [
-        m for task in tasks if isinstance(task, dict)
-        for m in emails_in(json.dumps({k: v for k, v in task.items() if k != "data"}, ensure_ascii=False))]
-    if emails:
-        raise InputError([f"{path}: holds {len(emails)} e-mail address(es) of annotators; an export must be "
-                          "pseudonymized: take it with `python -m scripts pull`"])
     return tasks
 
 
-def read_export(path: Path, corpus: dict[str, Document]) -> dict[str, AnnotatedDocument]:
-    """The gold spans of every annotated task, by doc_id."""
-    tasks = load_tasks(path)
+@dataclass
+class TaskAnnotations:
+    """One task's annotations: the gold (None when the task has none), and every non-cancelled one."""
+
+    doc_id: str
+    gold: Optional[AnnotatedDocument]
+    annotations: list[AnnotatedDocument]
+
+
+def read_tasks(path: Path, corpus: dict[str, Document]) -> Iterator[TaskAnnotations]:
+    """Every task of the export, read into the document model as it streams by. Problems are collected
+    over the whole export and raised (InputError) after the last task: consume it all before using it."""
     problems = Problems()
-    docs: dict[str, AnnotatedDocument] = {}
     task_of_doc: dict[str, Any] = {}
     ambiguous: list[str] = []
-    for index, task in enumerate(tasks):
+    for index, task in enumerate(iter_tasks(path)):
         doc = _task_document(path, index, task, corpus, problems)
         if doc is None:
             continue
@@ -112,12 +173,22 @@ def read_export(path: Path, corpus: dict[str, Document]) -> dict[str, AnnotatedD
             problems.add(where, f"a second task for the document (first: task {task_of_doc[doc.doc_id]})")
             continue
         task_of_doc[doc.doc_id] = task["id"]
-        gold = _gold_annotation(where, task, problems, ambiguous)
-        if gold is not None:
-            at = f"{where}, annotation {gold.get('id')}"
-            docs[doc.doc_id] = _read_annotation(at, task, gold, doc, problems)
-            if docs[doc.doc_id].coverage is not None:
-                problems.add(at, f"the gold annotation covers only {docs[doc.doc_id].coverage}: gold must cover the whole text")
+        chosen = _gold_annotation(where, task, problems, ambiguous)
+        gold, annotations = None, []
+        for annotation in task.get("annotations") or []:
+            if not isinstance(annotation, dict) or annotation.get("was_cancelled"):
+                continue
+            at = f"{where}, annotation {annotation.get('id')}"
+            annotated = _read_annotation(at, task, annotation, doc, problems)
+            who = annotation.get("completed_by")
+            annotated.annotator = str(who.get("pseudonym", who.get("id")) if isinstance(who, dict) else who)
+            annotated.ground_truth = bool(annotation.get("ground_truth"))
+            annotations.append(annotated)
+            if annotation is chosen:
+                gold = annotated
+                if annotated.coverage is not None:
+                    problems.add(at, f"the gold annotation covers only {annotated.coverage}: gold must cover the whole text")
+        yield TaskAnnotations(doc.doc_id, gold, annotations)
     if ambiguous:
         problems.add(
             str(path),
@@ -125,27 +196,16 @@ def read_export(path: Path, corpus: dict[str, Document]) -> dict[str, AnnotatedD
             + ", ".join(ambiguous) + ": mark one annotation as ground truth",
         )
     problems.raise_if_any()
-    return docs
+
+
+def read_export(path: Path, corpus: dict[str, Document]) -> dict[str, AnnotatedDocument]:
+    """The gold spans of every annotated task, by doc_id."""
+    return {t.doc_id: t.gold for t in list(read_tasks(path, corpus)) if t.gold is not None}
 
 
 def read_all_annotations(path: Path, corpus: dict[str, Document]) -> list[AnnotatedDocument]:
     """Every non-cancelled annotation, with its annotator's pseudonym and ground-truth flag; InputError on any problem."""
-    problems = Problems()
-    out = []
-    for index, task in enumerate(load_tasks(path)):
-        doc = _task_document(path, index, task, corpus, problems)
-        if doc is None:
-            continue
-        for annotation in task.get("annotations") or []:
-            if isinstance(annotation, dict) and not annotation.get("was_cancelled"):
-                who = annotation.get("completed_by")
-                annotator = str(who.get("pseudonym", who.get("id")) if isinstance(who, dict) else who)
-                where = f"{path}: task {task['id']} (doc {doc.doc_id}), annotation {annotation.get('id')}"
-                annotated = _read_annotation(where, task, annotation, doc, problems)
-                annotated.annotator, annotated.ground_truth = annotator, bool(annotation.get("ground_truth"))
-                out.append(annotated)
-    problems.raise_if_any()
-    return out
+    return [a for t in list(read_tasks(path, corpus)) for a in t.annotations]
 
 
 def _task_document(path: Path, index: int, task: Any, corpus: dict[str, Document], problems: Problems) -> Optional[Document]:
