@@ -26,8 +26,8 @@ from schemas.tables import SPLIT, TABLES, class_label_of, features
 from schemas.validation import validate
 from scripts.card import ConfigRelease, render_datasheet, render_readme
 from scripts.corpus import load_corpus
-from scripts.labelstudio import read_all_annotations, read_export
-from scripts.tables import build_tables
+from scripts.labelstudio import read_tasks
+from scripts.tables import TableBuilder
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CARD_FILES = ("README.md", "DATASHEET.md")
@@ -98,9 +98,15 @@ def build(corpus_dir: Path, export: Optional[Path], release_root: Path, version:
     """Builds into release_root (which holds README.md and DATASHEET.md). Raises InputError or
     ValidationFailed, leaving release_root untouched, when anything is wrong."""
     corpus = load_corpus(corpus_dir)
-    gold = read_export(export, corpus) if export is not None else {}
-    annotations = read_all_annotations(export, corpus) if export is not None else []
-    tables = build_tables(corpus, gold, annotations)
+    builder, compared = TableBuilder(corpus), []
+    for task in read_tasks(export, corpus) if export is not None else []:  # one pass over the export
+        if task.gold is not None:
+            builder.add_gold(task.gold)
+        for annotated in task.annotations:
+            builder.add_annotation(annotated)
+        if len(task.annotations) > 1:  # only these count for agreement; the rest is not kept
+            compared += task.annotations
+    tables = builder.finish()
     report = validate(tables)
     if report:
         raise ValidationFailed(report)
@@ -112,7 +118,7 @@ def build(corpus_dir: Path, export: Optional[Path], release_root: Path, version:
         datasheet = (release_root / "DATASHEET.md").read_text(encoding="utf-8")
         has_spans = any(r.name != "documents" for r in releases)
         (staging / "README.md").write_text(render_readme(readme, staging, releases, version or dataset_version(), has_spans), encoding="utf-8")
-        (staging / "DATASHEET.md").write_text(render_datasheet(datasheet, tables, annotations), encoding="utf-8")
+        (staging / "DATASHEET.md").write_text(render_datasheet(datasheet, tables, compared), encoding="utf-8")
         try:
             for _ in swap_steps(staging, release_root):
                 pass

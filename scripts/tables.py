@@ -86,25 +86,56 @@ def _raw_rows(annotated: AnnotatedDocument) -> list[dict]:
 
 def frame(table: str, rows: list[dict]) -> pl.DataFrame:
     """Rows as a frame with the declared columns and dtypes, sorted by the table's unique key."""
-    schema = {c.name: polars_dtype(c) for c in TABLES[table]}
-    return pl.DataFrame(rows, schema=schema).sort(SORT_KEYS[table], maintain_order=True)
+    return _unsorted(table, rows).sort(SORT_KEYS[table], maintain_order=True)
+
+
+def _unsorted(table: str, rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema={c.name: polars_dtype(c) for c in TABLES[table]})
+
+
+class TableBuilder:
+    """Accumulates the tables task by task; rows become polars frames every BATCH rows, so memory
+    holds columns, not Python dicts, however large the export."""
+
+    BATCH = 50_000
+
+    def __init__(self, corpus: dict[str, Document]) -> None:
+        self.rows: dict[str, list[dict]] = {table: [] for table in TABLES}
+        self.frames: dict[str, list[pl.DataFrame]] = {table: [] for table in TABLES}
+        self.problems: list[str] = []
+        self._extend("documents", [_document_row(d) for d in corpus.values()])
+
+    def _extend(self, table: str, rows: list[dict]) -> None:
+        self.rows[table].extend(rows)
+        if len(self.rows[table]) >= self.BATCH:
+            self.frames[table].append(_unsorted(table, self.rows[table]))
+            self.rows[table] = []
+
+    def add_gold(self, gold: AnnotatedDocument) -> None:
+        for layer, layer_rows in _rows(gold).items():
+            self._extend(layer, layer_rows)
+        try:
+            self._extend("ner", sentence_rows(gold))
+        except InputError as err:
+            self.problems += err.problems
+
+    def add_annotation(self, annotated: AnnotatedDocument) -> None:
+        self._extend("annotations_raw", _raw_rows(annotated))
+
+    def finish(self) -> dict[str, pl.DataFrame]:
+        """The sorted tables; InputError listing every entity the `ner` view could not place."""
+        if self.problems:
+            raise InputError(self.problems)
+        return {table: pl.concat([*self.frames[table], _unsorted(table, self.rows[table])]).sort(SORT_KEYS[table], maintain_order=True)
+                for table in TABLES}
 
 
 def build_tables(corpus: dict[str, Document], gold: dict[str, AnnotatedDocument],
                  all_annotations: list[AnnotatedDocument] = ()) -> dict[str, pl.DataFrame]:
     """Every table: the gold layers and their `ner` view from `gold`, annotations_raw from `all_annotations`."""
-    rows: dict[str, list[dict]] = {table: [] for table in TABLES}
-    rows["documents"] = [_document_row(d) for d in corpus.values()]
-    problems = []
+    builder = TableBuilder(corpus)
     for doc_id in sorted(gold):
-        for layer, layer_rows in _rows(gold[doc_id]).items():
-            rows[layer].extend(layer_rows)
-        try:
-            rows["ner"].extend(sentence_rows(gold[doc_id]))
-        except InputError as err:
-            problems += err.problems
-    if problems:
-        raise InputError(problems)
+        builder.add_gold(gold[doc_id])
     for annotated in all_annotations:
-        rows["annotations_raw"].extend(_raw_rows(annotated))
-    return {table: frame(table, rows[table]) for table in TABLES}
+        builder.add_annotation(annotated)
+    return builder.finish()

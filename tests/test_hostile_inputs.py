@@ -11,10 +11,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-import scripts.release
 from conftest import FIXTURE_CORPUS, load_fixture_export, tree_digest
 from scripts.__main__ import main
 from scripts.labelstudio import EMAIL
+from scripts.tables import TableBuilder
 
 
 def region(tasks, task_id, annotation_id, region_id, type_="labels"):
@@ -187,11 +187,11 @@ def test_corpus_error_is_refused(case, release, tmp_path, capsys):
 
 
 def plant(table: str, column: str, row: int, value):
-    """Wraps build_tables so that one cell of the built tables is wrong (what the importer cannot produce)."""
-    real = scripts.release.build_tables
+    """Wraps TableBuilder.finish so that one cell of the built tables is wrong (what the importer cannot produce)."""
+    real = TableBuilder.finish
 
-    def planted(*args):
-        tables = real(*args)
+    def planted(self):
+        tables = real(self)
         frame = tables[table]
         tables[table] = frame.with_columns(
             pl.when(pl.int_range(pl.len()) == row).then(pl.lit(value)).otherwise(pl.col(column)).alias(column))
@@ -222,7 +222,7 @@ TABLE_ERRORS = {
 @pytest.mark.parametrize("case", TABLE_ERRORS, ids=str)
 def test_table_error_is_refused(case, release, monkeypatch, capsys):
     (table, column, row, value), expected = TABLE_ERRORS[case]
-    monkeypatch.setattr(scripts.release, "build_tables", plant(table, column, row, value))
+    monkeypatch.setattr(TableBuilder, "finish", plant(table, column, row, value))
     before = tree_digest(release)
     assert run_build(release, Path(__file__).parent / "fixtures" / "export.json") == 1
     err = capsys.readouterr().err
