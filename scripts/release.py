@@ -31,6 +31,8 @@ from scripts.tables import TableBuilder
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CARD_FILES = ("README.md", "DATASHEET.md")
+# Rows per Parquet file: a few tens of MB of our narrow rows, well inside the Hub's recommended file sizes.
+SHARD_ROWS = 1_000_000
 # Fixed writer options: with the pinned pyarrow, the same rows give the same bytes.
 PARQUET_OPTIONS = dict(
     compression="zstd", compression_level=9, use_dictionary=True, write_statistics=True,
@@ -83,18 +85,26 @@ def read_release(root: Path) -> dict[str, pl.DataFrame]:
     return tables
 
 
-def write_config(root: Path, table: str, frame: pl.DataFrame) -> ConfigRelease:
-    relative = f"data/{table}/{SPLIT}-00000-of-00001.parquet"
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    arrow = to_arrow(table, frame)
-    pq.write_table(arrow, path, **PARQUET_OPTIONS)
-    content = path.read_bytes()
-    return ConfigRelease(name=table, files=(relative,), num_rows=frame.height, file_bytes=len(content),
-                         arrow_bytes=arrow.nbytes, sha256=hashlib.sha256(content).hexdigest())
+def write_config(root: Path, table: str, frame: pl.DataFrame, shard_rows: int = SHARD_ROWS) -> ConfigRelease:
+    """The table as Parquet shards of at most `shard_rows` rows (test-0000i-of-0000n.parquet)."""
+    shards = max(1, -(-frame.height // shard_rows))
+    files, digest, file_bytes, arrow_bytes = [], hashlib.sha256(), 0, 0
+    for i in range(shards):
+        relative = f"data/{table}/{SPLIT}-{i:05d}-of-{shards:05d}.parquet"
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrow = to_arrow(table, frame.slice(i * shard_rows, shard_rows))
+        pq.write_table(arrow, path, **PARQUET_OPTIONS)
+        content = path.read_bytes()
+        files.append(relative)
+        digest.update(content)
+        file_bytes, arrow_bytes = file_bytes + len(content), arrow_bytes + arrow.nbytes
+    return ConfigRelease(name=table, files=tuple(files), num_rows=frame.height, file_bytes=file_bytes,
+                         arrow_bytes=arrow_bytes, sha256=digest.hexdigest())
 
 
-def build(corpus_dir: Path, export: Optional[Path], release_root: Path, version: Optional[str] = None) -> list[ConfigRelease]:
+def build(corpus_dir: Path, export: Optional[Path], release_root: Path, version: Optional[str] = None,
+          shard_rows: int = SHARD_ROWS) -> list[ConfigRelease]:
     """Builds into release_root (which holds README.md and DATASHEET.md). Raises InputError or
     ValidationFailed, leaving release_root untouched, when anything is wrong."""
     corpus = load_corpus(corpus_dir)
@@ -113,7 +123,7 @@ def build(corpus_dir: Path, export: Optional[Path], release_root: Path, version:
     with locked(release_root), tempfile.TemporaryDirectory(prefix=STAGING_PREFIX, dir=release_root) as tmp:
         staging = Path(tmp)
         # A config with no rows is not published: `datasets` cannot load an empty split.
-        releases = [write_config(staging, t, tables[t]) for t in TABLES if tables[t].height]
+        releases = [write_config(staging, t, tables[t], shard_rows) for t in TABLES if tables[t].height]
         readme = (release_root / "README.md").read_text(encoding="utf-8")
         datasheet = (release_root / "DATASHEET.md").read_text(encoding="utf-8")
         has_spans = any(r.name != "documents" for r in releases)

@@ -11,7 +11,7 @@ import pytest
 from datasets import Features
 from huggingface_hub import DatasetCard
 
-from conftest import FIXTURE_CORPUS, ROOT, load_fixture_export, release_root
+from conftest import FIXTURE_CORPUS, FIXTURE_EXPORT, ROOT, load_fixture_export, release_root
 from schemas.tables import TABLES, features
 from scripts.release import build, dataset_version
 
@@ -99,3 +99,14 @@ def test_fixture_first_sentence_of_ner_literally(datasets_only_python, fixture_r
     assert [names[t] for t in first["ner_tags"]] == ["B-GPE", "O", "B-GPE", "O", "O", "B-GPE"]
     text = (FIXTURE_CORPUS / "fx1.txt").read_text(encoding="utf-8")
     assert [text[s:e] for s, e in zip(first["token_starts"], first["token_ends"])] == first["tokens"]
+
+
+def test_a_sharded_release_loads_every_shard(datasets_only_python, fixture_release, tmp_path):
+    root = release_root(tmp_path / "sharded")
+    build(FIXTURE_CORPUS, FIXTURE_EXPORT, root, shard_rows=3)
+    shards = sorted(p.name for p in (root / "data" / "entities").iterdir())
+    assert shards == [f"test-0000{i}-of-00004.parquet" for i in range(4)]  # 10 entities, 3 per file
+    loaded = load(datasets_only_python, root, tmp_path / "cache", ["entities"])["entities"]
+    assert loaded["splits"] == {"test": 10}
+    whole = pq.read_table(fixture_release / "data/entities/test-00000-of-00001.parquet")
+    assert pq.read_table(root / "data/entities").to_pylist() == whole.to_pylist()
