@@ -1,4 +1,4 @@
-"""Command line: `python -m scripts build|up|down|push|pull|agreement|enter-passes|schema-diff|release|annotation-diff|publish`
+"""Command line: `python -m scripts build|up|down|push|pull|agreement|enter-passes|schema-diff|release|annotation-diff|publish|benchmark`
 (see README.md)."""
 from __future__ import annotations
 
@@ -46,10 +46,24 @@ def main(argv: list[str] | None = None) -> int:
     publish_cmd = commands.add_parser("publish", help="upload the release to a Hugging Face dataset repo and tag it")
     publish_cmd.add_argument("repo_id", help="the dataset repo, e.g. my-org/syria-news-spans")
     publish_cmd.add_argument("--dry-run", action="store_true", help="list what would be uploaded where; no network")
+    bench_cmd = commands.add_parser("benchmark", help="the build's cost by stage at growing sizes, against a floor measured in the same run")
+    bench_cmd.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="gold spans per synthetic corpus")
+    bench_cmd.add_argument("--work", type=Path, default=Path("/tmp/syria-news-spans-bench"), help="where corpora and releases go")
+    bench_cmd.add_argument("--json", type=Path, help="also write the measurements here")
     args = parser.parse_args(argv)
-    handlers = {"build": _build, "agreement": _agreement, "schema-diff": _schema_diff, "release": _release,
+    handlers = {"benchmark": _benchmark, "build": _build, "agreement": _agreement, "schema-diff": _schema_diff, "release": _release,
                 "annotation-diff": _annotation_diff, "publish": _publish}
     return handlers.get(args.command, _server)(args)
+
+
+def _benchmark(args) -> int:
+    from scripts.benchmark import report, run
+
+    results = run(args.sizes, args.work)
+    print(report(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    return 0
 
 
 def _schema_diff(args) -> int:

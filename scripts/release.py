@@ -107,19 +107,31 @@ def build(corpus_dir: Path, export: Optional[Path], release_root: Path, version:
           shard_rows: int = SHARD_ROWS) -> list[ConfigRelease]:
     """Builds into release_root (which holds README.md and DATASHEET.md). Raises InputError or
     ValidationFailed, leaving release_root untouched, when anything is wrong."""
+    tables, compared = assemble(corpus_dir, export)
+    report = validate(tables)
+    if report:
+        raise ValidationFailed(report)
+    return publish_locally(tables, compared, release_root, version or dataset_version(), shard_rows)
+
+
+def assemble(corpus_dir: Path, export: Optional[Path]) -> tuple[dict[str, pl.DataFrame], list]:
+    """The tables from the corpus and one pass over the export, and the annotations of tasks that
+    several annotators did (for the agreement tables; the others are not kept)."""
     corpus = load_corpus(corpus_dir)
     builder, compared = TableBuilder(corpus), []
-    for task in read_tasks(export, corpus) if export is not None else []:  # one pass over the export
+    for task in read_tasks(export, corpus) if export is not None else []:
         if task.gold is not None:
             builder.add_gold(task.gold)
         for annotated in task.annotations:
             builder.add_annotation(annotated)
-        if len(task.annotations) > 1:  # only these count for agreement; the rest is not kept
+        if len(task.annotations) > 1:
             compared += task.annotations
-    tables = builder.finish()
-    report = validate(tables)
-    if report:
-        raise ValidationFailed(report)
+    return builder.finish(), compared
+
+
+def publish_locally(tables: dict[str, pl.DataFrame], compared: list, release_root: Path, version: str,
+                    shard_rows: int = SHARD_ROWS) -> list[ConfigRelease]:
+    """Writes validated tables as Parquet with the card and the datasheet, swapped into release_root."""
     with locked(release_root), tempfile.TemporaryDirectory(prefix=STAGING_PREFIX, dir=release_root) as tmp:
         staging = Path(tmp)
         # A config with no rows is not published: `datasets` cannot load an empty split.
@@ -127,7 +139,7 @@ def build(corpus_dir: Path, export: Optional[Path], release_root: Path, version:
         readme = (release_root / "README.md").read_text(encoding="utf-8")
         datasheet = (release_root / "DATASHEET.md").read_text(encoding="utf-8")
         has_spans = any(r.name != "documents" for r in releases)
-        (staging / "README.md").write_text(render_readme(readme, staging, releases, version or dataset_version(), has_spans), encoding="utf-8")
+        (staging / "README.md").write_text(render_readme(readme, staging, releases, version, has_spans), encoding="utf-8")
         (staging / "DATASHEET.md").write_text(render_datasheet(datasheet, tables, compared), encoding="utf-8")
         try:
             for _ in swap_steps(staging, release_root):
