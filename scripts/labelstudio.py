@@ -111,6 +111,7 @@ def iter_tasks(path: Path) -> Iterator[Any]:
 MAX_DEPTH = 64  # a Label Studio export nests about 8 deep; the streaming parser slows down quadratically with depth
 BRACKETS = np.zeros(256, dtype=np.int8)
 BRACKETS[[ord("["), ord("{")]], BRACKETS[[ord("]"), ord("}")]] = 1, -1
+STRUCTURAL = (BRACKETS != 0) | (np.arange(256) == ord('"'))
 
 
 def _scan(path: Path, chunk_size: int = 32 << 20) -> tuple[bytes, int, bool]:
@@ -126,10 +127,11 @@ def _scan(path: Path, chunk_size: int = 32 << 20) -> tuple[bytes, int, bool]:
             head = head or chunk[:65536]
             has_at = has_at or b"@" in chunk
             data = np.frombuffer(chunk.replace(b"\\\\", b"__").replace(b'\\"', b"__"), dtype=np.uint8)
-            quote = data == ord('"')
+            marks = data[np.flatnonzero(STRUCTURAL[data])]  # quotes and brackets only: a few % of the bytes
+            quote = marks == ord('"')
             parity = np.cumsum(quote, dtype=np.uint8) + np.uint8(in_string)  # wraps at 256: the parity survives
-            outside = ((parity - quote) & 1) == 0  # not inside a string, judged before each byte
-            levels = np.cumsum(BRACKETS[data] * outside, dtype=np.int32) + depth
+            outside = ((parity - quote) & 1) == 0  # not inside a string, judged before each mark
+            levels = np.cumsum(BRACKETS[marks] * outside, dtype=np.int32) + depth
             if levels.size:
                 deepest, depth, in_string = max(deepest, int(levels.max())), int(levels[-1]), int(parity[-1] & 1)
     return head, deepest, has_at
