@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     publish_cmd.add_argument("--dry-run", action="store_true", help="list what would be uploaded where; no network")
     bench_cmd = commands.add_parser("benchmark", help="the build's cost by stage at growing sizes, against a floor measured in the same run")
     bench_cmd.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="gold spans per synthetic corpus")
-    bench_cmd.add_argument("--work", type=Path, default=Path("/tmp/syria-news-spans-bench"), help="where corpora and releases go")
+    bench_cmd.add_argument("--work", type=Path, default=PROJECT_ROOT / ".bench", help="where corpora and releases go (git-ignored)")
     bench_cmd.add_argument("--json", type=Path, help="also write the measurements here")
     args = parser.parse_args(argv)
     handlers = {"benchmark": _benchmark, "build": _build, "agreement": _agreement, "schema-diff": _schema_diff, "release": _release,

@@ -1,6 +1,6 @@
 """The build's cost at growing sizes, against a floor measured in the same run on the same data.
 
-    python -m scripts benchmark --sizes 10000 100000 1000000 --work /tmp/bench
+    python -m scripts benchmark --sizes 10000 100000 1000000 [--work .bench]
 
 For each size a seeded synthetic corpus and Label Studio export (scripts/synth.py) is made, then, each
 in a fresh process (so peak RSS is the stage's own):
