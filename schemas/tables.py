@@ -293,6 +293,22 @@ def polars_dtype(column: Column) -> pl.DataType:
     return pl.from_arrow(empty).schema[column.name]
 
 
+def empty(table: str) -> pl.DataFrame:
+    return pl.DataFrame(schema={c.name: polars_dtype(c) for c in TABLES[table]})
+
+
+def decode_labels(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Published rows back to the table's dtypes: ClassLabel ints (also inside lists) as their names."""
+    for name, feature in features(table).items():
+        if label := class_label_of(feature):
+            names = pl.Series(label.names, dtype=pl.String)
+
+            def decode(expr: pl.Expr) -> pl.Expr:
+                return expr.replace_strict(range(len(names)), names, return_dtype=pl.String)
+            frame = frame.with_columns(pl.col(name).list.eval(decode(pl.element())) if isinstance(feature, List) else decode(pl.col(name)))
+    return frame
+
+
 def schema(table: str) -> pa.DataFrameSchema:
     columns = {}
     for c in TABLES[table]:

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from datasets import List
 
-from schemas.tables import SPLIT, TABLES, class_label_of, features
+from schemas.tables import SPLIT, TABLES, class_label_of, decode_labels, empty, features
 from schemas.validation import validate
 from scripts.card import ConfigRelease, render_datasheet, render_readme
 from scripts.corpus import load_corpus
@@ -67,21 +67,10 @@ def to_arrow(table: str, frame: pl.DataFrame) -> pa.Table:
 def read_release(root: Path) -> dict[str, pl.DataFrame]:
     """A release's tables as the build validated them (ClassLabel ints back to names); a config
     that is not published is an empty frame."""
-    from scripts.tables import frame
-
     tables = {}
-    for table, feats in ((t, features(t)) for t in TABLES):
+    for table in TABLES:
         files = sorted((root / "data" / table).glob(f"{SPLIT}-*.parquet"))
-        if not files:
-            tables[table] = frame(table, [])
-            continue
-        data = pl.concat([pl.read_parquet(f) for f in files])
-        for name, f in feats.items():
-            if label := class_label_of(f):
-                names = pl.Series(label.names, dtype=pl.String)
-                decode = lambda e: e.replace_strict(range(len(names)), names, return_dtype=pl.String)  # noqa: E731
-                data = data.with_columns(pl.col(name).list.eval(decode(pl.element())) if isinstance(f, List) else decode(pl.col(name)))
-        tables[table] = data
+        tables[table] = decode_labels(table, pl.concat([pl.read_parquet(f) for f in files])) if files else empty(table)
     return tables
 
 
