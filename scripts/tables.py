@@ -108,7 +108,7 @@ class TableBuilder:
     def _extend(self, table: str, rows: list[dict]) -> None:
         self.rows[table].extend(rows)
         if len(self.rows[table]) >= self.BATCH:
-            self.frames[table].append(_unsorted(table, self.rows[table]))
+            self.frames[table].append(_unsorted(table, self.rows[table]).shrink_to_fit())
             self.rows[table] = []
 
     def add_gold(self, gold: AnnotatedDocument) -> None:
@@ -126,8 +126,12 @@ class TableBuilder:
         """The sorted tables; InputError listing every entity the `ner` view could not place."""
         if self.problems:
             raise InputError(self.problems)
-        return {table: pl.concat([*self.frames[table], _unsorted(table, self.rows[table])]).sort(SORT_KEYS[table], maintain_order=True)
-                for table in TABLES}
+        tables = {}
+        for table in TABLES:  # one table at a time, its batches released as soon as it is sorted
+            batches, self.frames[table] = [*self.frames[table], _unsorted(table, self.rows.pop(table))], []
+            tables[table] = pl.concat(batches, rechunk=False).sort(SORT_KEYS[table], maintain_order=True)
+            del batches
+        return tables
 
 
 def build_tables(corpus: dict[str, Document], gold: dict[str, AnnotatedDocument],
