@@ -283,14 +283,21 @@ VIEW_COLUMNS = {
 }
 
 
-def polars_dtype(column: Column) -> pl.DataType:
-    """Table dtype: closed vocabularies are held as strings until written as ClassLabel ints."""
+def arrow_type(column: Column) -> pa_arrow.DataType:
+    """Table dtype in Arrow: closed vocabularies are held as their names until written as ClassLabel ints."""
     if isinstance(column.feature, ClassLabel):
-        return pl.String()
+        return pa_arrow.string()
     if class_label_of(column.feature):
-        return pl.List(pl.String())
-    empty = pa_arrow.Table.from_pylist([], schema=pa_arrow.schema([(column.name, Features({column.name: column.feature}).type[0].type)]))
-    return pl.from_arrow(empty).schema[column.name]
+        return pa_arrow.list_(pa_arrow.string())
+    return Features({column.name: column.feature}).type[0].type
+
+
+def arrow_schema(table: str) -> pa_arrow.Schema:
+    return pa_arrow.schema([(c.name, arrow_type(c)) for c in TABLES[table]])
+
+
+def polars_dtype(column: Column) -> pl.DataType:
+    return pl.from_arrow(pa_arrow.table({column.name: pa_arrow.array([], arrow_type(column))})).schema[column.name]
 
 
 def empty(table: str) -> pl.DataFrame:

@@ -11,18 +11,44 @@ MAX_REPORTED = 50  # per table; the rest are counted
 
 def validate(tables: dict[str, pl.DataFrame]) -> list[str]:
     """One line per failure (empty when every table passes)."""
-    report: list[str] = []
-    for table in TABLES:
+    return capped(failures(tables))
+
+
+def failures(tables: dict[str, pl.DataFrame], only=TABLES) -> dict[str, list[str]]:
+    """Every failure of the tables named in `only` (the others may be there to be referred to), by table."""
+    found: dict[str, list[str]] = {}
+    for table in only:
         frame = view(table, tables)
         table_schema = schema(table)
         try:
             table_schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as err:
-            lines = [_describe(table, table_schema, frame, case) for case in err.failure_cases.iter_rows(named=True)]
-            report += lines[:MAX_REPORTED]
-            if len(lines) > MAX_REPORTED:
-                report.append(f"{table}: … and {len(lines) - MAX_REPORTED} more failures")
+            found[table] = [_describe(table, table_schema, frame, case) for case in err.failure_cases.iter_rows(named=True)]
+    return found
+
+
+def capped(found: dict[str, list[str]]) -> list[str]:
+    """At most MAX_REPORTED lines per table, the rest counted."""
+    report: list[str] = []
+    for table, lines in found.items():
+        report += lines[:MAX_REPORTED]
+        if len(lines) > MAX_REPORTED:
+            report.append(f"{table}: … and {len(lines) - MAX_REPORTED} more failures")
     return report
+
+
+def cross_document_failures(pairs: pl.DataFrame) -> list[str]:
+    """The one rule across documents, for tables validated a batch of documents at a time: one canonical
+    name per entity id, checked with the entities schema's own registered check on the distinct
+    (entity_id, canonical_name) pairs of every batch."""
+    pairs = pairs.unique(maintain_order=True)
+    checks = [c for c in schema("entities").checks if c.name == "one_value_per_key"]
+    try:
+        pa.DataFrameSchema(checks=checks).validate(pairs, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        bad = sorted({pairs.row(i, named=True)["entity_id"] for i in err.failure_cases["index"].to_list() if i is not None})
+        return [f"entities: entity_id {e!r}: one_value_per_key failed (several canonical names across documents)" for e in bad]
+    return []
 
 
 def _describe(table: str, table_schema: pa.DataFrameSchema, frame: pl.DataFrame, case: dict) -> str:

@@ -22,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd.add_argument("--export", type=Path, default=None,
                            help=f"Label Studio snapshot export (default: {DEFAULT_EXPORT.relative_to(PROJECT_ROOT)} if present)")
     build_cmd.add_argument("--out", type=Path, default=PROJECT_ROOT, help="release root holding README.md and DATASHEET.md")
+    build_cmd.add_argument("--workers", type=int, default=None,
+                           help="processes reading the export (default: one per core for an export over 64 MB, else none)")
     up_cmd = commands.add_parser("up", help="start the annotators' Label Studio server on 127.0.0.1")
     up_cmd.add_argument("--port", type=int, default=8080)
     up_cmd.add_argument("--no-push", action="store_true", help="only start the server (by default `up` also pushes the corpus)")
@@ -193,7 +195,7 @@ def _build(args) -> int:
     if export is None:
         print("no Label Studio export in annotations/ yet: publishing the documents only")
     try:
-        releases = build(args.corpus, export, args.out)
+        releases = build(args.corpus, export, args.out, workers=args.workers)
     except InputError as err:
         print(f"build refused: {len(err.problems)} problem(s) in the input; nothing was written", file=sys.stderr)
         print("\n".join(err.problems), file=sys.stderr)

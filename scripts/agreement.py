@@ -19,13 +19,17 @@ from scripts.model import AnnotatedDocument, Span
 LAYERS = ("entities", "claims", "figures")
 
 
+def _zeros() -> list[int]:
+    return [0, 0]
+
+
 @dataclass
 class LayerCounts:
     reference: int = 0
     other: int = 0
     exact: int = 0
     overlap: int = 0
-    attributes: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))  # name -> [agree, compared]
+    attributes: dict[str, list[int]] = field(default_factory=lambda: defaultdict(_zeros))  # name -> [agree, compared]
 
     def scores(self) -> dict:
         def prf(matches):
@@ -84,35 +88,77 @@ def compare(reference: AnnotatedDocument, other: AnnotatedDocument, counts: dict
             c.attributes[name][1] += len(matched)
 
 
-def _scores(pairs: list[tuple[AnnotatedDocument, AnnotatedDocument]]) -> dict:
-    counts = {layer: LayerCounts() for layer in LAYERS}
-    compared = []
-    for a, b in pairs:
-        compare(a, b, counts)
-        compared.append({"doc_id": a.doc.doc_id, "reference": a.annotator, "other": b.annotator, "window": list(_window(a, b))})
-    return {"pairs": compared, "layers": {layer: counts[layer].scores() for layer in LAYERS}}
+class Tally:
+    """Agreement counts, added task by task and mergeable (a build counts in several processes): every pair
+    of a task's non-cancelled annotations but the ground truth, and each of those against the ground truth."""
+
+    def __init__(self) -> None:
+        self.inter = _Pairs()
+        self.gold: dict[str, _Pairs] = defaultdict(_Pairs)
+
+    def add_task(self, annotations: list[AnnotatedDocument]) -> None:
+        """The annotations of one task (one document)."""
+        others = sorted((a for a in annotations if not a.ground_truth), key=lambda a: a.annotator)
+        for a, b in itertools.combinations(others, 2):
+            self.inter.add(a, b)
+        truth = next((a for a in annotations if a.ground_truth), None)
+        for a in others if truth else ():
+            self.gold[a.annotator].add(truth, a)
+
+    def merge(self, other: "Tally") -> None:
+        self.inter.merge(other.inter)
+        for annotator, pairs in other.gold.items():
+            self.gold[annotator].merge(pairs)
+
+    def agreement(self) -> dict:
+        """Inter-annotator scores per layer (the ground truth is the adjudication, compared in `against_gold`)."""
+        return self.inter.scores()
+
+    def against_gold(self) -> dict[str, dict]:
+        """Per annotator: their annotations scored against the ground truth of the same task (the gold as reference)."""
+        return {name: pairs.scores() for name, pairs in sorted(self.gold.items())}
+
+
+class _Pairs:
+    def __init__(self) -> None:
+        self.counts = {layer: LayerCounts() for layer in LAYERS}
+        self.pairs: list[dict] = []
+
+    def add(self, a: AnnotatedDocument, b: AnnotatedDocument) -> None:
+        compare(a, b, self.counts)
+        self.pairs.append({"doc_id": a.doc.doc_id, "reference": a.annotator, "other": b.annotator, "window": list(_window(a, b))})
+
+    def merge(self, other: "_Pairs") -> None:
+        for layer, c in other.counts.items():
+            mine = self.counts[layer]
+            for name in ("reference", "other", "exact", "overlap"):
+                setattr(mine, name, getattr(mine, name) + getattr(c, name))
+            for name, (agree, compared) in c.attributes.items():
+                mine.attributes[name][0] += agree
+                mine.attributes[name][1] += compared
+        self.pairs += other.pairs
+
+    def scores(self) -> dict:
+        pairs = sorted(self.pairs, key=lambda p: (p["doc_id"], p["reference"], p["other"]))
+        return {"pairs": pairs, "layers": {layer: self.counts[layer].scores() for layer in LAYERS}}
+
+
+def tally(annotations: list[AnnotatedDocument]) -> Tally:
+    """The tally of annotations of any tasks (grouped by document)."""
+    result, by_doc = Tally(), defaultdict(list)
+    for a in annotations:
+        by_doc[a.doc.doc_id].append(a)
+    for doc_id in sorted(by_doc):
+        result.add_task(by_doc[doc_id])
+    return result
 
 
 def agreement(annotations: list[AnnotatedDocument]) -> dict:
-    """Inter-annotator scores per layer over every pair of annotations of a document, ground truth excluded
-    (when a task has one, it is the adjudication, compared in `against_gold`)."""
-    by_doc: dict[str, list[AnnotatedDocument]] = defaultdict(list)
-    for a in annotations:
-        if not a.ground_truth:
-            by_doc[a.doc.doc_id].append(a)
-    pairs = [pair for _, items in sorted(by_doc.items())
-             for pair in itertools.combinations(sorted(items, key=lambda x: x.annotator), 2)]
-    return _scores(pairs)
+    return tally(annotations).agreement()
 
 
 def against_gold(annotations: list[AnnotatedDocument]) -> dict[str, dict]:
-    """Per annotator: their annotations scored against the ground truth of the same task (the gold as reference)."""
-    gold = {a.doc.doc_id: a for a in annotations if a.ground_truth}
-    by_annotator: dict[str, list] = defaultdict(list)
-    for a in annotations:
-        if not a.ground_truth and a.doc.doc_id in gold:
-            by_annotator[a.annotator].append((gold[a.doc.doc_id], a))
-    return {name: _scores(pairs) for name, pairs in sorted(by_annotator.items())}
+    return tally(annotations).against_gold()
 
 
 def table(result: dict) -> str:

@@ -4,14 +4,15 @@
 
 For each size a seeded synthetic corpus and Label Studio export (scripts/synth.py) is made, then, each
 in a fresh process (so peak RSS is the stage's own):
-- pipeline: import (stream the export into the document model and the tables), validate (pandera),
-  write (Parquet shards, card, datasheet);
-- floor: the same export parsed whole with orjson, the same span tables built by a minimal
-  converter with no checks (the `ner` view with the same tokenizer), written with pyarrow;
+- pipeline: the real build (`release.build`), its seconds split by stage: import (read the export
+  into the document model and the tables, in worker processes for a large export), validate
+  (pandera, bucket by bucket), write (Parquet shards, card, datasheet);
+- floor: each task parsed with orjson, the same span tables built by a minimal converter with no
+  checks (the `ner` view with the same tokenizer) and written with pyarrow, in one process;
 - checks floor: the pipeline's checks as plain polars expressions, without pandera;
 - loading: `load_dataset` cold and warm against `pyarrow.parquet.read_table` on the release.
-It prints seconds, spans per second and peak RSS per stage, the ratios to the floor, and the
-scaling exponent of the whole build between sizes (1.0 = linear).
+It prints seconds, spans per second, CPU seconds and peak RSS (with the workers'), the ratios to the
+floor, and the scaling exponent of the whole build between sizes (1.0 = linear).
 """
 from __future__ import annotations
 
@@ -19,108 +20,178 @@ import json
 import math
 import resource
 import shutil
+import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 from scripts.release import PROJECT_ROOT
 
 
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _peak_rss_mb(workers: int = 0) -> float:
+    """This process's peak RSS, plus `workers` times the largest child's: a bound of their sum (the peaks
+    may not coincide, and RSS counts shared library pages once per process)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return (own + workers * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+
+
+class TreeMemory(threading.Thread):
+    """Samples, every 0.1 s, the memory of this process and all its descendants (PSS: pages shared by
+    several processes split between them) and keeps the largest sum. Linux /proc only."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_mb, self._stop_event = 0.0, threading.Event()
+
+    def sample(self) -> None:
+        self.peak_mb = max(self.peak_mb, sum(_pss_kb(pid) for pid in _process_tree(os.getpid())) / 1024)
+
+    def run(self) -> None:
+        while not self._stop_event.wait(0.1):
+            self.sample()
+
+    def __enter__(self) -> "TreeMemory":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop_event.set()
+        self.join()
+        self.sample()
+
+
+def _process_tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        for children in Path(f"/proc/{pid}/task").glob("*/children"):
+            try:
+                todo += [int(c) for c in children.read_text().split()]
+            except OSError:  # the process ended meanwhile
+                pass
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
+
+
+def _cpu_seconds() -> float:
+    """CPU time (user + system) of this process and its finished children."""
+    return sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for f in ("ru_utime", "ru_stime"))
 
 
 def _timed(stages: dict, name: str, fn, *args):
     start = time.perf_counter()
     out = fn(*args)
-    stages[name] = time.perf_counter() - start
+    stages[name] = stages.get(name, 0.0) + time.perf_counter() - start
     return out
 
 
 def measure_pipeline(folder: Path) -> dict:
-    from schemas.validation import validate
-    from scripts.release import assemble, publish_locally
+    from scripts.buckets import Stopwatch
+    from scripts.importer import workers_for
+    from scripts.release import build
 
-    stages: dict = {}
-    tables, compared = _timed(stages, "import", assemble, folder / "corpus", folder / "export.json")
-    report = _timed(stages, "validate", validate, tables)
-    assert not report, report[:5]
     root = folder / "release"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir()
     for name in ("README.md", "DATASHEET.md"):
         shutil.copy(PROJECT_ROOT / name, root / name)
-    _timed(stages, "write", publish_locally, tables, compared, root, "0.0.0")
-    spans = sum(tables[t].height for t in ("entities", "claims", "figures"))
-    return {"stages": stages, "spans": spans, "raw_spans": tables["annotations_raw"].height, "peak_rss_mb": _peak_rss_mb()}
+    stopwatch, export = Stopwatch(), folder / "export.json"
+    with TreeMemory() as memory:
+        releases = {r.name: r.num_rows for r in build(folder / "corpus", export, root, "0.0.0", stopwatch=stopwatch)}
+    workers = workers_for(export)
+    return {"stages": dict(stopwatch.seconds), "spans": sum(releases.get(t, 0) for t in ("entities", "claims", "figures")),
+            "raw_spans": releases.get("annotations_raw", 0), "workers": workers, "cpu_s": _cpu_seconds(),
+            "peak_mb": memory.peak_mb, "peak_rss_bound_mb": _peak_rss_mb(workers)}
 
 
 def measure_floor(folder: Path) -> dict:
+    """The least the build must do: each task parsed with orjson (the synthetic export holds one task per
+    line), its regions' values gathered into rows with no checks, the `ner` view made with the same
+    tokenizer, and the rows written with pyarrow, in batches; in one process."""
     import orjson
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from scripts.importer import fewer_collections
     from scripts.model import AnnotatedDocument, Document, Entity
     from scripts.tokens import sentence_rows
 
     stages: dict = {}
-    tasks = _timed(stages, "parse", lambda: orjson.loads((folder / "export.json").read_bytes()))
-
-    def convert():
-        columns: dict[str, dict[str, list]] = {}
-        for task in tasks:
-            text, doc_id = task["data"]["text"], task["data"]["doc_id"]
-            annotations = [a for a in task["annotations"] if not a["was_cancelled"]]
-            gold = next((a for a in annotations if a["ground_truth"]), annotations[0])
-            for annotation in annotations:
-                regions, attributes = {}, {}
-                for item in annotation["result"]:
-                    if item.get("type") == "labels":
-                        regions[item["id"]] = item
-                    elif item.get("type") in ("textarea", "choices"):
-                        value = item["value"].get("text") or item["value"].get("choices")
-                        attributes.setdefault(item["id"], {})[item["from_name"]] = value[0]
-                table = "gold" if annotation is gold else "raw"
-                for rid, item in regions.items():
-                    v = item["value"]
-                    row = columns.setdefault(f"{table}-{v['labels'][0]}", {})
-                    for key, value in (("doc_id", doc_id), ("start", v["start"]), ("end", v["end"]),
-                                       ("text", text[v["start"]:v["end"]]), *attributes.get(rid, {}).items()):
-                        row.setdefault(key, []).append(value)
-            entities = [Entity(s, e, None, label=lab, entity_id="", canonical_name="")
-                        for s, e, lab in ((r["value"]["start"], r["value"]["end"], r["value"]["labels"][0])
-                                          for r in gold["result"] if r.get("from_name") == "entity")]
-            doc = Document(doc_id, text, "", None, None, None, "en", "", "")
-            rows = sentence_rows(AnnotatedDocument(doc, entities=entities))
-            ner = columns.setdefault("ner", {})
-            for row in rows:
-                for key, value in row.items():
-                    ner.setdefault(key, []).append(value)
-        return {name: pa.table({k: v for k, v in cols.items() if len(v) == len(next(iter(cols.values())))})
-                for name, cols in columns.items()}
-
-    tables = _timed(stages, "tables", convert)
     out = folder / "floor"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
-    _timed(stages, "write", lambda: [pq.write_table(t, out / f"{name}.parquet", compression="zstd") for name, t in tables.items()])
-    return {"stages": stages, "peak_rss_mb": _peak_rss_mb()}
+    rows: dict[str, list[dict]] = {}
+    writers: dict[str, pq.ParquetWriter] = {}
+
+    def write(name: str, table: pa.Table) -> None:
+        if name not in writers:
+            writers[name] = pq.ParquetWriter(out / f"{name}.parquet", table.schema, compression="zstd")
+        writers[name].write_table(table)
+
+    def flush(name: str) -> None:
+        batch = rows.pop(name)
+        table = _timed(stages, "tables", pa.Table.from_pylist, batch, writers[name].schema if name in writers else None)
+        _timed(stages, "write", write, name, table)
+
+    def convert(task: dict) -> None:
+        text, doc_id = task["data"]["text"], task["data"]["doc_id"]
+        annotations = [a for a in task["annotations"] if not a["was_cancelled"]]
+        gold = next((a for a in annotations if a["ground_truth"]), annotations[0])
+        for annotation in annotations:
+            regions, attributes = {}, {}
+            for item in annotation["result"]:
+                if item.get("type") == "labels":
+                    regions[item["id"]] = item
+                elif item.get("type") in ("textarea", "choices"):
+                    value = item["value"].get("text") or item["value"].get("choices")
+                    attributes.setdefault(item["id"], {})[item["from_name"]] = value[0]
+            table = "gold" if annotation is gold else "raw"
+            for rid, item in regions.items():
+                v = item["value"]
+                rows.setdefault(f"{table}-{v['labels'][0]}", []).append(
+                    {"doc_id": doc_id, "start": v["start"], "end": v["end"], "text": text[v["start"]:v["end"]], **attributes.get(rid, {})})
+        entities = [Entity(r["value"]["start"], r["value"]["end"], None, label=r["value"]["labels"][0], entity_id="", canonical_name="")
+                    for r in gold["result"] if r.get("from_name") == "entity"]
+        doc = Document(doc_id, text, "", None, None, None, "en", "", "")
+        rows.setdefault("ner", []).extend(sentence_rows(AnnotatedDocument(doc, entities=entities)))
+
+    with TreeMemory() as memory, fewer_collections(), (folder / "export.json").open("rb") as f:
+        for line in f:
+            line = line.rstrip(b",\n")
+            if not line.startswith(b"{"):
+                continue
+            task = _timed(stages, "parse", orjson.loads, line)
+            _timed(stages, "tables", convert, task)
+            for name in [n for n, r in rows.items() if len(r) >= 100_000]:
+                flush(name)
+        for name in list(rows):
+            flush(name)
+        _timed(stages, "write", lambda: [w.close() for w in writers.values()])
+    return {"stages": stages, "cpu_s": _cpu_seconds(), "peak_mb": memory.peak_mb, "peak_rss_bound_mb": _peak_rss_mb()}
 
 
 def measure_checks(folder: Path) -> dict:
-    """The pipeline's checks, as plain polars, on the release the pipeline wrote (against pandera on the same)."""
+    """The pipeline's checks as plain polars against pandera, on the release the pipeline wrote, read back
+    bucket by bucket of documents as the build validates it."""
     import polars as pl
 
+    from schemas.tables import SPLIT, TABLES, decode_labels
     from schemas.validation import validate
-    from scripts.release import read_release
+    from scripts.buckets import DOCS_PER_BUCKET
 
-    tables = read_release(folder / "release")
-    stages: dict = {}
-    _timed(stages, "pandera", validate, tables)
-
-    def plain():
+    def plain(tables: dict[str, pl.DataFrame]) -> int:
         docs = tables["documents"].select("doc_id", pl.col("text").alias("doc_text"))
         failures = 0
         for name in ("entities", "claims", "figures", "ner", "annotations_raw"):
@@ -136,7 +207,15 @@ def measure_checks(folder: Path) -> dict:
                      .filter(pl.col("start") < pl.col("reached")).height)
         return failures
 
-    assert _timed(stages, "polars", plain) == 0
+    data = folder / "release" / "data"
+    doc_ids = pl.scan_parquet(data / "documents" / f"{SPLIT}-*.parquet").select("doc_id").collect()["doc_id"].sort().to_list()
+    stages = {"pandera": 0.0, "polars": 0.0}
+    for i in range(0, len(doc_ids), DOCS_PER_BUCKET):
+        ids = pl.Series(doc_ids[i:i + DOCS_PER_BUCKET])
+        tables = {t: decode_labels(t, pl.scan_parquet(data / t / f"{SPLIT}-*.parquet").filter(pl.col("doc_id").is_in(ids.implode())).collect())
+                  for t in TABLES}
+        assert not _timed(stages, "pandera", validate, tables)
+        assert _timed(stages, "polars", plain, tables) == 0
     return {"stages": stages}
 
 
@@ -182,8 +261,8 @@ def run(sizes: list[int], work: Path, seed: int = 0) -> list[dict]:
 
 
 def report(results: list[dict]) -> str:
-    lines = ["| spans (gold + raw) | export MB | stage | pipeline s | spans/s | floor s | ratio | peak RSS MB (pipeline / floor) |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| spans (gold + raw) | export MB | stage | pipeline s | spans/s | floor s | ratio | CPU s (pipeline / floor) | peak memory MB (pipeline / floor) |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         p, f = r["pipeline"], r["floor"]
         spans = p["spans"] + p["raw_spans"]
@@ -192,12 +271,17 @@ def report(results: list[dict]) -> str:
                  ("validate", p["stages"]["validate"], r["checks"]["stages"]["polars"]),
                  ("write", p["stages"]["write"], f["stages"]["write"]), ("whole build", total, floor_total)]
         for stage, seconds, floor in pairs:
+            whole = stage == "whole build"
             lines.append(f"| {spans:,} | {r['export_mb']:.0f} | {stage} | {seconds:.2f} | {spans / seconds:,.0f} | {floor:.2f} | "
-                         f"{seconds / floor:.2f} | " + (f"{p['peak_rss_mb']:.0f} / {f['peak_rss_mb']:.0f} |" if stage == "whole build" else "|"))
+                         f"{seconds / floor:.2f} | " + (f"{p['cpu_s']:.1f} / {f['cpu_s']:.1f} | {p['peak_mb']:.0f} / {f['peak_mb']:.0f} |"
+                                                        if whole else "| |"))
         load = r["loading"]["stages"]
         lines.append(f"| {spans:,} | | load_dataset cold / warm | {load['load_dataset cold']:.2f} / {load['load_dataset warm']:.2f} | | "
                      f"{load['pyarrow read_table']:.2f} (read_table) | {load['load_dataset cold'] / load['pyarrow read_table']:.1f} / "
-                     f"{load['load_dataset warm'] / load['pyarrow read_table']:.1f} | |")
+                     f"{load['load_dataset warm'] / load['pyarrow read_table']:.1f} | | |")
+    lines.append("")
+    lines += [f"Worker processes of the pipeline at {r['pipeline']['spans'] + r['pipeline']['raw_spans']:,} spans: "
+              f"{r['pipeline']['workers']} (the floor runs in one process)." for r in results]
     for a, b in zip(results, results[1:]):
         ta, tb = (sum(x["pipeline"]["stages"].values()) for x in (a, b))
         na, nb = (x["pipeline"]["spans"] + x["pipeline"]["raw_spans"] for x in (a, b))

@@ -158,37 +158,62 @@ def configs_block(releases: list[ConfigRelease]) -> str:
     return "\n".join(lines)
 
 
-def counts_block(tables: dict[str, pl.DataFrame]) -> str:
-    docs = tables["documents"]
-    lines = [
-        f"- Documents: {docs.height}; characters (code points): {docs['n_chars'].sum()}.",
-        *[f"- {layer.capitalize()}: {tables[layer].height} spans." for layer in SPAN_LAYERS],
-        f"- Ner: {tables['ner'].height} sentences, {tables['ner']['tokens'].list.len().sum() or 0} tokens.",
-        f"- Annotations_raw: {tables['annotations_raw'].height} spans by "
-        f"{tables['annotations_raw']['annotator'].n_unique()} annotator(s).",
-    ]
-    doc_ids = docs["doc_id"].sort().to_list()
-    for layer, column in (("entities", "label"), ("claims", "claim_kind"), ("claims", "claimant_type"), ("figures", "kind"), ("figures", "approx")):
-        if not tables[layer].height:
-            continue
-        counts = tables[layer].group_by(column, "doc_id").len()
-        lines += ["", f"{layer.capitalize()} by `{column}` and document:", "",
-                  f"| {column} | " + " | ".join(doc_ids) + " | all |", "|---" * (len(doc_ids) + 2) + "|"]
-        for value in sorted(counts[column].unique().to_list()):
-            per_doc = {d: n for v, d, n in counts.iter_rows() if v == value}
-            lines.append(f"| {value} | " + " | ".join(str(per_doc.get(d, 0)) for d in doc_ids) + f" | {sum(per_doc.values())} |")
-    return "\n".join(lines)
+LABEL_COLUMNS = (("entities", "label"), ("claims", "claim_kind"), ("claims", "claimant_type"), ("figures", "kind"), ("figures", "approx"))
+PER_DOCUMENT_COLUMNS = 10  # up to this many documents, the label tables have a column per document
 
 
-def agreement_block(annotations: list) -> str:
+class Counts:
+    """What the datasheet reports of the tables, added bucket by bucket of documents."""
+
+    def __init__(self) -> None:
+        self.rows = dict.fromkeys(TABLES, 0)
+        self.chars = self.tokens = 0
+        self.doc_ids: list[str] = []
+        self.annotators: set[str] = set()
+        self.labels: dict[tuple[str, str], list[pl.DataFrame]] = {key: [] for key in LABEL_COLUMNS}
+
+    def add(self, tables: dict[str, pl.DataFrame]) -> None:
+        for table, frame in tables.items():
+            self.rows[table] += frame.height
+        docs = tables["documents"]
+        self.chars += docs["n_chars"].sum()
+        self.doc_ids += docs["doc_id"].to_list()
+        self.tokens += tables["ner"]["tokens"].list.len().sum() or 0
+        self.annotators |= set(tables["annotations_raw"]["annotator"].unique().to_list())
+        for (layer, column), frames in self.labels.items():
+            frames.append(tables[layer].group_by(column, "doc_id").len())
+
+    def block(self) -> str:
+        lines = [
+            f"- Documents: {self.rows['documents']}; characters (code points): {self.chars}.",
+            *[f"- {layer.capitalize()}: {self.rows[layer]} spans." for layer in SPAN_LAYERS],
+            f"- Ner: {self.rows['ner']} sentences, {self.tokens} tokens.",
+            f"- Annotations_raw: {self.rows['annotations_raw']} spans by {len(self.annotators)} annotator(s).",
+        ]
+        doc_ids = sorted(self.doc_ids) if len(self.doc_ids) <= PER_DOCUMENT_COLUMNS else []
+        for (layer, column), frames in self.labels.items():
+            if not self.rows[layer]:
+                continue
+            counts = pl.concat(frames)
+            per_doc = {(v, d): n for v, d, n in counts.iter_rows()} if doc_ids else {}
+            totals = counts.group_by(column).agg(pl.col("len").sum()).sort(column)
+            lines += ["", f"{layer.capitalize()} by `{column}`" + (" and document:" if doc_ids else ":"), "",
+                      f"| {column} | " + "".join(f"{d} | " for d in doc_ids) + "all |", "|---" * (len(doc_ids) + 2) + "|"]
+            lines += [f"| {value} | " + "".join(f"{per_doc.get((value, d), 0)} | " for d in doc_ids) + f"{total} |"
+                      for value, total in totals.iter_rows()]
+        return "\n".join(lines)
+
+
+def agreement_block(tally) -> str:
     """The inter-annotator agreement table and each annotator against the adjudicated gold."""
-    from scripts.agreement import against_gold, agreement, table
+    from scripts.agreement import table
 
-    if not annotations:
+    inter = tally.agreement()
+    if not inter["pairs"] and not tally.gold:
         return "No annotation yet."
     lines = ["Inter-annotator agreement (the ground truth excluded; partial annotations compared over the "
-             "text both cover):", "", table(agreement(annotations))]
-    for annotator, scores in against_gold(annotations).items():
+             "text both cover):", "", table(inter)]
+    for annotator, scores in tally.against_gold().items():
         lines += ["", f"{annotator} against the adjudicated gold:", "", table(scores)]
     return "\n".join(lines)
 
@@ -204,5 +229,5 @@ def render_readme(readme: str, root: Path, releases: list[ConfigRelease], versio
     return str(card)
 
 
-def render_datasheet(datasheet: str, tables: dict[str, pl.DataFrame], annotations: list) -> str:
-    return replace_blocks(datasheet, {"counts": counts_block(tables), "agreement": agreement_block(annotations)}, "DATASHEET.md")
+def render_datasheet(datasheet: str, counts: Counts, tally) -> str:
+    return replace_blocks(datasheet, {"counts": counts.block(), "agreement": agreement_block(tally)}, "DATASHEET.md")

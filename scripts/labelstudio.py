@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-import ijson
 import numpy as np
+import orjson
 
 from schemas import vocab
 from scripts.corpus import sha256_text
@@ -67,9 +67,13 @@ class Region:
     label: str
     start: int
     end: int
-    where: str
+    annotation: str  # where the annotation is (export, task, document, annotation)
     attributes: dict[str, str] = field(default_factory=dict)
     links: list[tuple[str, "Region"]] = field(default_factory=list)  # (relation label, other end)
+
+    @property
+    def where(self) -> str:
+        return f"{self.annotation}, region {self.id} [{self.label} {self.start}-{self.end}]"
 
     @property
     def kind(self) -> str:
@@ -77,64 +81,115 @@ class Region:
         return vocab.ENTITY_TAG if self.tag == vocab.ENTITY_TAG else self.label
 
 
-def iter_tasks(path: Path) -> Iterator[Any]:
-    """The export's tasks one at a time, streamed (a multi-GB export is never read whole); InputError if
-    the file is not a JSON list, or if it holds e-mail addresses (an export is pseudonymized by `pull`
-    before it reaches the build; the addresses are not echoed)."""
-    try:
-        head, depth, has_at = _scan(path)
-    except OSError as err:
-        raise InputError([f"{path}: not a readable JSON export: {err}"]) from err
-    if depth > MAX_DEPTH:
-        raise InputError([f"{path}: JSON nested too deeply to be a Label Studio export (depth {depth} > {MAX_DEPTH})"])
-    if not head.lstrip().startswith(b"["):
-        load_tasks(path)  # reports what the file is instead
-        raise InputError([f"{path}: a Label Studio export is a JSON list of tasks"])
-    emails = 0
-    try:
-        with path.open("rb") as f:
-            for task in ijson.items(f, "item", use_float=True, buf_size=256 << 10):  # bigger buffers: a huge string no longer crawls
-                if has_at and isinstance(task, dict):
-                    # The texts (task data) may quote an address; everything else is annotation metadata.
-                    emails += len(emails_in(json.dumps({k: v for k, v in task.items() if k != "data"}, ensure_ascii=False)))
-                if not emails:
-                    yield task
-    except (ijson.JSONError, UnicodeDecodeError, ValueError) as err:
-        raise InputError([f"{path}: not a readable JSON export: {err}"]) from err
-    except RecursionError as err:
-        raise InputError([f"{path}: JSON nested too deeply to be a Label Studio export"]) from err
-    if emails:
-        raise InputError([f"{path}: holds {emails} e-mail address(es) of annotators; an export must be "
-                          "pseudonymized: take it with `python -m scripts pull`"])
-
-
-MAX_DEPTH = 64  # a Label Studio export nests about 8 deep; the streaming parser slows down quadratically with depth
+MAX_DEPTH = 64  # a Label Studio export nests about 8 deep; anything far deeper is not one
 BRACKETS = np.zeros(256, dtype=np.int8)
 BRACKETS[[ord("["), ord("{")]], BRACKETS[[ord("]"), ord("}")]] = 1, -1
 STRUCTURAL = (BRACKETS != 0) | (np.arange(256) == ord('"'))
+JSON_SPACE = b" \t\n\r"
 
 
-def _scan(path: Path, chunk_size: int = 32 << 20) -> tuple[bytes, int, bool]:
-    """One vectorized pass before parsing: the first bytes, the deepest nesting outside strings, and
-    whether any "@" occurs. Escaped characters are blanked first; a chunk ending in backslashes
-    carries them to the next."""
-    head, depth, deepest, in_string, has_at, carry = b"", 0, 0, 0, False, b""
-    with path.open("rb") as f:
+def element_ranges(path: Path, chunk_size: int = 32 << 20) -> Iterator[tuple[int, int]]:
+    """Byte ranges of the bracketed elements of the export's top-level list, found as the file streams by:
+    one vectorized pass over brackets and quotes (escaped characters blanked first; a chunk ending in
+    backslashes carries them to the next). An element starts at the bracket that opens depth 2 and ends
+    at the one that closes it. InputError when the file is not a list, nests deeper than MAX_DEPTH, or
+    ends inside a value."""
+    depth, in_string, offset, carry, opened = 0, 0, 0, b"", None
+    try:
+        f = path.open("rb")
+    except OSError as err:
+        raise InputError([f"{path}: not a readable JSON export: {err}"]) from err
+    with f:
         while chunk := f.read(chunk_size):
             chunk = carry + chunk
             stripped = chunk.rstrip(b"\\")
             carry, chunk = chunk[len(stripped):], stripped
-            head = head or chunk[:65536]
-            has_at = has_at or b"@" in chunk
+            if not offset and not chunk.lstrip(JSON_SPACE).startswith(b"["):
+                load_tasks(path)  # reports what the file is instead
+                raise InputError([f"{path}: a Label Studio export is a JSON list of tasks"])
             data = np.frombuffer(chunk.replace(b"\\\\", b"__").replace(b'\\"', b"__"), dtype=np.uint8)
-            marks = data[np.flatnonzero(STRUCTURAL[data])]  # quotes and brackets only: a few % of the bytes
+            at = np.flatnonzero(STRUCTURAL[data])  # quotes and brackets only
+            marks = data[at]
             quote = marks == ord('"')
             parity = np.cumsum(quote, dtype=np.uint8) + np.uint8(in_string)  # wraps at 256: the parity survives
             outside = ((parity - quote) & 1) == 0  # not inside a string, judged before each mark
-            levels = np.cumsum(BRACKETS[marks] * outside, dtype=np.int32) + depth
+            step = BRACKETS[marks] * outside
+            levels = np.cumsum(step, dtype=np.int32) + depth
             if levels.size:
-                deepest, depth, in_string = max(deepest, int(levels.max())), int(levels[-1]), int(parity[-1] & 1)
-    return head, deepest, has_at
+                if (deepest := int(levels.max())) > MAX_DEPTH:
+                    raise InputError([f"{path}: JSON nested too deeply to be a Label Studio export (depth {deepest} > {MAX_DEPTH})"])
+                opens = (at[(step == 1) & (levels == 2)] + offset).tolist()
+                closes = (at[(step == -1) & (levels == 1)] + offset + 1).tolist()
+                for position, is_open in sorted([(p, True) for p in opens] + [(p, False) for p in closes]):
+                    if is_open:
+                        opened = position
+                    else:
+                        yield opened, position
+                depth, in_string = int(levels[-1]), int(parity[-1] & 1)
+            offset += len(chunk)
+    if depth or in_string or carry:
+        inside = "a string" if in_string or carry else "a list or an object"
+        raise InputError([f"{path}: not a readable JSON export: the file ends inside {inside} (truncated?)"])
+
+
+def items(path: Path) -> Iterator[tuple[int, Optional[tuple[int, int]], Any]]:
+    """(index, byte range, None) for each bracketed element of the export's list, and (index, None, value)
+    for any other value in it (a number, a string: not a task). What lies between the elements is parsed
+    with orjson around stand-ins ("[0" gap "0]"), so the whole file is checked to be one JSON list."""
+    index, previous = 0, None
+    with path.open("rb") as f:
+        def between(start: int, end: Optional[int]) -> list:
+            f.seek(start)
+            gap = f.read() if end is None else f.read(end - start)
+            head, tail = (b"[0" if previous is not None else b""), (b"0]" if end is not None else b"")
+            try:
+                values = orjson.loads(head + gap + tail)
+            except orjson.JSONDecodeError as err:
+                raise InputError([f"{path}: not a readable JSON export: {err} (between bytes {start} and {end or 'the end'})"]) from err
+            return values[bool(head):len(values) - bool(tail)]
+
+        for start, end in element_ranges(path):
+            for value in between(previous or 0, start):
+                yield index, None, value
+                index += 1
+            yield index, (start, end), None
+            index, previous = index + 1, end
+        for value in between(previous or 0, None):
+            yield index, None, value
+            index += 1
+
+
+def iter_tasks(path: Path) -> Iterator[tuple[int, Any, int]]:
+    """(index, task, e-mail addresses in it) for each element of the export, streamed: a multi-GB export is
+    never read whole. InputError if the file is not a JSON list or cannot be parsed."""
+    return tasks_of(path, items(path))
+
+
+def tasks_of(path: Path, some_items) -> Iterator[tuple[int, Any, int]]:
+    """(index, task, e-mail addresses in it) of some of the export's `items`, each element read and parsed."""
+    with path.open("rb") as f:
+        for index, span, value in some_items:
+            if span is None:
+                yield index, value, 0
+            else:
+                f.seek(span[0])
+                yield index, *task_from_bytes(path, f.read(span[1] - span[0]))
+
+
+def task_from_bytes(path: Path, raw: bytes) -> tuple[Any, int]:
+    """One element of the export parsed, and the e-mail addresses in it (looked for only if it has an "@")."""
+    try:
+        task = orjson.loads(raw)
+    except orjson.JSONDecodeError as err:
+        raise InputError([f"{path}: not a readable JSON export: {err}"]) from err
+    return task, email_count(task) if b"@" in raw else 0
+
+
+def email_count(task: Any) -> int:
+    """E-mail addresses outside the task data (the texts may quote one; the rest is annotation metadata)."""
+    if not isinstance(task, dict):
+        return 0
+    return len(emails_in(json.dumps({k: v for k, v in task.items() if k != "data"}, ensure_ascii=False)))
 
 
 def load_tasks(path: Path) -> list:
@@ -153,51 +208,101 @@ def load_tasks(path: Path) -> list:
 
 @dataclass
 class TaskAnnotations:
-    """One task's annotations: the gold (None when the task has none), and every non-cancelled one."""
+    """One task read into the document model: its gold (None when it has none), every non-cancelled
+    annotation, and its problems. doc_id is None when the task could not be tied to a document."""
 
-    doc_id: str
-    gold: Optional[AnnotatedDocument]
-    annotations: list[AnnotatedDocument]
+    index: int
+    task_id: Any
+    doc_id: Optional[str]
+    gold: Optional[AnnotatedDocument] = None
+    annotations: list[AnnotatedDocument] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    ambiguous: bool = False  # several non-cancelled annotations and no ground truth
+    emails: int = 0
+
+    def summary(self) -> "TaskAnnotations":
+        """The task without its annotations (what the ledger needs)."""
+        return TaskAnnotations(self.index, self.task_id, self.doc_id, problems=self.problems, ambiguous=self.ambiguous,
+                               emails=self.emails)
+
+
+def read_task(path: Path, index: int, task: Any, corpus: dict[str, Document], emails: int = 0) -> TaskAnnotations:
+    """One task of the export, on its own (the ledger does what needs the other tasks). A task with
+    e-mail addresses is not read."""
+    problems = Problems()
+    out = TaskAnnotations(index, task.get("id") if isinstance(task, dict) else None, None, problems=problems.items, emails=emails)
+    if emails:
+        return out
+    doc = _task_document(path, index, task, corpus, problems)
+    if doc is None:
+        return out
+    out.doc_id = doc.doc_id
+    where = f"{path}: task {task['id']} (doc {doc.doc_id})"
+    chosen = _gold_annotation(where, task, problems)
+    out.ambiguous = chosen is AMBIGUOUS
+    for annotation in task.get("annotations") or []:
+        if not isinstance(annotation, dict) or annotation.get("was_cancelled"):
+            continue
+        at = f"{where}, annotation {annotation.get('id')}"
+        annotated = _read_annotation(at, task, annotation, doc, problems)
+        who = annotation.get("completed_by")
+        annotated.annotator = str(who.get("pseudonym", who.get("id")) if isinstance(who, dict) else who)
+        annotated.ground_truth = bool(annotation.get("ground_truth"))
+        out.annotations.append(annotated)
+        if annotation is chosen:
+            out.gold = annotated
+            if annotated.coverage is not None:
+                problems.add(at, f"the gold annotation covers only {annotated.coverage}: gold must cover the whole text")
+    return out
+
+
+class Ledger:
+    """What holds across the tasks of an export: one task per document, no e-mail address, one gold per
+    task; `admit` each task in export order, then `close`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.problems, self.emails = path, Problems(), 0
+        self.task_of_doc: dict[str, Any] = {}
+        self.ambiguous: list[str] = []
+
+    def admit(self, task: TaskAnnotations) -> bool:
+        """Whether the task's annotations count; its problems are recorded either way."""
+        self.emails += task.emails
+        if self.emails:
+            return False
+        if task.doc_id in self.task_of_doc:
+            self.problems.add(f"{self.path}: task {task.task_id} (doc {task.doc_id})",
+                              f"a second task for the document (first: task {self.task_of_doc[task.doc_id]})")
+            return False
+        self.problems.items += task.problems
+        if task.doc_id is None:
+            return False
+        self.task_of_doc[task.doc_id] = task.task_id
+        if task.ambiguous:
+            self.ambiguous.append(str(task.task_id))
+        return True
+
+    def close(self) -> None:
+        """InputError listing every problem of the export."""
+        if self.emails:
+            raise InputError([f"{self.path}: holds {self.emails} e-mail address(es) of annotators; an export must be "
+                              "pseudonymized: take it with `python -m scripts pull`"])
+        if self.ambiguous:
+            self.problems.add(str(self.path), "several non-cancelled annotations and no ground truth in task(s) "
+                              + ", ".join(self.ambiguous) + ": mark one annotation as ground truth")
+        self.problems.raise_if_any()
 
 
 def read_tasks(path: Path, corpus: dict[str, Document]) -> Iterator[TaskAnnotations]:
-    """Every task of the export, read into the document model as it streams by. Problems are collected
-    over the whole export and raised (InputError) after the last task: consume it all before using it."""
-    problems = Problems()
-    task_of_doc: dict[str, Any] = {}
-    ambiguous: list[str] = []
-    for index, task in enumerate(iter_tasks(path)):
-        doc = _task_document(path, index, task, corpus, problems)
-        if doc is None:
-            continue
-        where = f"{path}: task {task['id']} (doc {doc.doc_id})"
-        if doc.doc_id in task_of_doc:
-            problems.add(where, f"a second task for the document (first: task {task_of_doc[doc.doc_id]})")
-            continue
-        task_of_doc[doc.doc_id] = task["id"]
-        chosen = _gold_annotation(where, task, problems, ambiguous)
-        gold, annotations = None, []
-        for annotation in task.get("annotations") or []:
-            if not isinstance(annotation, dict) or annotation.get("was_cancelled"):
-                continue
-            at = f"{where}, annotation {annotation.get('id')}"
-            annotated = _read_annotation(at, task, annotation, doc, problems)
-            who = annotation.get("completed_by")
-            annotated.annotator = str(who.get("pseudonym", who.get("id")) if isinstance(who, dict) else who)
-            annotated.ground_truth = bool(annotation.get("ground_truth"))
-            annotations.append(annotated)
-            if annotation is chosen:
-                gold = annotated
-                if annotated.coverage is not None:
-                    problems.add(at, f"the gold annotation covers only {annotated.coverage}: gold must cover the whole text")
-        yield TaskAnnotations(doc.doc_id, gold, annotations)
-    if ambiguous:
-        problems.add(
-            str(path),
-            "several non-cancelled annotations and no ground truth in task(s) "
-            + ", ".join(ambiguous) + ": mark one annotation as ground truth",
-        )
-    problems.raise_if_any()
+    """Every task of the export with a document, read into the document model as it streams by. Problems
+    are collected over the whole export and raised (InputError) after the last task: consume it all
+    before using it."""
+    ledger = Ledger(path)
+    for index, task, emails in iter_tasks(path):
+        read = read_task(path, index, task, corpus, emails)
+        if ledger.admit(read):
+            yield read
+    ledger.close()
 
 
 def read_export(path: Path, corpus: dict[str, Document]) -> dict[str, AnnotatedDocument]:
@@ -235,7 +340,11 @@ def _task_document(path: Path, index: int, task: Any, corpus: dict[str, Document
     return doc
 
 
-def _gold_annotation(where: str, task: dict, problems: Problems, ambiguous: list[str]) -> Optional[dict]:
+AMBIGUOUS = object()  # several non-cancelled annotations and no ground truth
+
+
+def _gold_annotation(where: str, task: dict, problems: Problems) -> Any:
+    """The annotation to take as gold, None, or AMBIGUOUS."""
     annotations = task.get("annotations") or []
     if not isinstance(annotations, list) or not all(isinstance(a, dict) and _is_int(a.get("id")) for a in annotations):
         problems.add(where, "'annotations' is not a list of annotation objects with integer ids")
@@ -251,8 +360,8 @@ def _gold_annotation(where: str, task: dict, problems: Problems, ambiguous: list
     if len(live) == 1:
         return live[0]
     if len(live) > 1:
-        ambiguous.append(str(task["id"]))
-    elif annotations:
+        return AMBIGUOUS
+    if annotations:
         problems.add(where, "every annotation is cancelled: nothing to take as gold (delete or redo them)")
     return None
 
@@ -263,13 +372,16 @@ def _read_annotation(where: str, task: dict, annotation: dict, doc: Document, pr
     if not isinstance(result, list) or not all(isinstance(item, dict) for item in result):
         problems.add(where, "'result' is not a list of result objects")
         return out
-    result = _well_formed(where, result, problems)
-    out.coverage = _coverage(where, [r for r in result if r.get("from_name") == vocab.COVERAGE_TAG], doc, problems)
-    result = [r for r in result if r.get("from_name") != vocab.COVERAGE_TAG]
-    regions, rejected = _read_regions(where, result, doc, problems)
-    # Attributes and relations of a rejected region are not reported again.
-    _join_attributes(where, [r for r in result if r.get("id") not in rejected], regions, problems)
-    _join_relations(where, [r for r in result if not {r.get("from_id"), r.get("to_id")} & rejected], regions, problems)
+    labels, attributes, relations = _well_formed(where, result, problems)
+    if coverage := [r for r in attributes if r["from_name"] == vocab.COVERAGE_TAG]:
+        out.coverage = _coverage(where, coverage, doc, problems)
+        attributes = [r for r in attributes if r["from_name"] != vocab.COVERAGE_TAG]
+    regions, rejected = _read_regions(where, labels, doc, problems)
+    if rejected:  # attributes and relations of a rejected region are not reported again
+        attributes = [r for r in attributes if r["id"] not in rejected]
+        relations = [r for r in relations if r["from_id"] not in rejected and r["to_id"] not in rejected]
+    _join_attributes(where, attributes, regions, problems)
+    _join_relations(where, relations, regions, problems)
     source = lambda r: Provenance(task_id=task["id"], annotation_id=annotation.get("id"), region_id=r.id)
     for region in regions.values():
         kind = region.kind
@@ -305,20 +417,24 @@ def _coverage(where: str, items: list[dict], doc: Document, problems: Problems) 
     return None if (start, end) == (0, len(doc.text)) else (start, end)
 
 
-def _well_formed(where: str, result: list[dict], problems: Problems) -> list[dict]:
-    """The result items of the expected shape (string ids and names, a value object); the others reported."""
-    kept = []
+def _well_formed(where: str, result: list[dict], problems: Problems) -> tuple[list[dict], list[dict], list[dict]]:
+    """The result items of the expected shape (string ids and names, a value object), as span regions,
+    per-region attributes (and any other type) and relations; the others reported."""
+    labels, attributes, relations = [], [], []
     for n, item in enumerate(result):
-        relation = item.get("type") == "relation"
-        keys = ("from_id", "to_id") if relation else ("id", "type", "from_name")
-        bad = [k for k in keys if not isinstance(item.get(k), str)]
-        if not relation and not isinstance(item.get("value"), dict):
-            bad.append("value")
-        if bad:
-            problems.add(f"{where}, result item {n} (id {item.get('id')!r})", f"malformed {', '.join(bad)}")
+        get = item.get
+        kind = get("type")
+        if kind == "relation":
+            bad = [k for k in ("from_id", "to_id") if not isinstance(get(k), str)]
         else:
-            kept.append(item)
-    return kept
+            bad = [k for k in ("id", "type", "from_name") if not isinstance(get(k), str)]
+            if not isinstance(get("value"), dict):
+                bad.append("value")
+        if bad:
+            problems.add(f"{where}, result item {n} (id {get('id')!r})", f"malformed {', '.join(bad)}")
+        else:
+            (relations if kind == "relation" else labels if kind == "labels" else attributes).append(item)
+    return labels, attributes, relations
 
 
 def _read_regions(where: str, result: list[dict], doc: Document, problems: Problems) -> tuple[dict[str, Region], set]:
@@ -326,9 +442,7 @@ def _read_regions(where: str, result: list[dict], doc: Document, problems: Probl
     regions: dict[str, Region] = {}
     rejected: set = set()
     for item in result:
-        if item.get("type") != "labels":
-            continue
-        rid = item.get("id")
+        rid = item["id"]
         at = f"{where}, region {rid}"
         rejected.add(rid)
         value = item["value"]
@@ -353,7 +467,7 @@ def _read_regions(where: str, result: list[dict], doc: Document, problems: Probl
         if rid in regions:
             problems.add(at, "region id used twice in one annotation")
             continue
-        regions[rid] = Region(id=rid, tag=tag, label=labels[0], start=start, end=end, where=f"{at} [{labels[0]} {start}-{end}]")
+        regions[rid] = Region(id=rid, tag=tag, label=labels[0], start=start, end=end, annotation=where)
         rejected.discard(rid)
     return regions, rejected
 
@@ -387,20 +501,16 @@ def _value_text_ok(at: str, value_text: Any, text: str, start: int, end: int, pr
 
 def _join_attributes(where: str, result: list[dict], regions: dict[str, Region], problems: Problems) -> None:
     for item in result:
-        kind = item.get("type")
-        if kind in ("labels", "relation"):
-            continue
-        rid, name = item.get("id"), item.get("from_name")
-        at = f"{where}, region {rid}"
+        kind, rid, name = item["type"], item["id"], item["from_name"]
         if kind not in ("textarea", "choices"):
-            problems.add(at, f"unknown result type {kind!r} (from_name {name!r})")
+            problems.add(f"{where}, region {rid}", f"unknown result type {kind!r} (from_name {name!r})")
             continue
         if name not in ATTRIBUTE_TAGS:
-            problems.add(at, f"unknown from_name {name!r} for a {kind} result")
+            problems.add(f"{where}, region {rid}", f"unknown from_name {name!r} for a {kind} result")
             continue
         region = regions.get(rid)
         if region is None:
-            problems.add(at, f"attribute {name!r} belongs to no span region with this id")
+            problems.add(f"{where}, region {rid}", f"attribute {name!r} belongs to no span region with this id")
             continue
         if name not in ATTRIBUTES_BY_KIND[region.kind]:
             problems.add(region.where, f"attribute {name!r} does not apply to a {region.label} span")
@@ -418,9 +528,7 @@ def _join_attributes(where: str, result: list[dict], regions: dict[str, Region],
 def _join_relations(where: str, result: list[dict], regions: dict[str, Region], problems: Problems) -> None:
     """Each relation joins a CLAIM to its claimant (an entity) or to its CUE; direction is not relied on."""
     for item in result:
-        if item.get("type") != "relation":
-            continue
-        ends = [regions.get(item.get(k)) for k in ("from_id", "to_id")]
+        ends = [regions.get(item[k]) for k in ("from_id", "to_id")]
         at = f"{where}, relation {item.get('from_id')} -> {item.get('to_id')}"
         if None in ends:
             problems.add(at, "relation points to a region that is not in the annotation")

@@ -13,6 +13,9 @@ class InputError(Exception):
         self.problems = problems
         super().__init__("\n".join(problems))
 
+    def __reduce__(self):  # raised in a worker process, re-raised in the build
+        return InputError, (self.problems,)
+
 
 @dataclass(frozen=True)
 class Document:

@@ -1,13 +1,14 @@
 """Builds the release: corpus + export -> tables -> validation -> Parquet + card, swapped in atomically.
 
-Everything is written to a temporary folder beside the release first; data/,
-README.md and DATASHEET.md are replaced only after every table validated.
+The export is read in chunks of tasks (scripts/importer.py) whose rows gather in buckets of
+documents, each sorted, validated and written as soon as it is complete (scripts/buckets.py).
+Everything is written to a staging folder inside the release root first; data/, README.md and
+DATASHEET.md are replaced only after every table validated.
 """
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -17,27 +18,19 @@ from pathlib import Path
 from typing import Optional
 
 import polars as pl
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from datasets import List
-
-from schemas.tables import SPLIT, TABLES, class_label_of, decode_labels, empty, features
-from schemas.validation import validate
+from schemas.tables import SPLIT, TABLES, decode_labels, empty
+from scripts.agreement import Tally
+from scripts.buckets import Buckets, Stopwatch
 from scripts.card import ConfigRelease, render_datasheet, render_readme
-from scripts.corpus import load_corpus
-from scripts.labelstudio import read_tasks
-from scripts.tables import TableBuilder
+from scripts.corpus import Corpus
+from scripts.importer import chunks
+from scripts.labelstudio import Ledger
+from scripts.model import InputError
+from scripts.shards import SHARD_ROWS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CARD_FILES = ("README.md", "DATASHEET.md")
-# Rows per Parquet file: a few tens of MB of our narrow rows, well inside the Hub's recommended file sizes.
-SHARD_ROWS = 1_000_000
-# Fixed writer options: with the pinned pyarrow, the same rows give the same bytes.
-PARQUET_OPTIONS = dict(
-    compression="zstd", compression_level=9, use_dictionary=True, write_statistics=True,
-    data_page_version="2.0", write_page_index=False, row_group_size=100_000,
-)
 
 
 class ValidationFailed(Exception):
@@ -50,20 +43,6 @@ def dataset_version(root: Path = PROJECT_ROOT) -> str:
     return tomllib.loads((root / "pyproject.toml").read_text())["project"]["version"]
 
 
-def to_arrow(table: str, frame: pl.DataFrame) -> pa.Table:
-    """The frame with its HF features: closed vocabularies as ClassLabel ints, features in the schema metadata."""
-    feats = features(table)
-
-    def encode(expr: pl.Expr, names: list[str]) -> pl.Expr:
-        return expr.replace_strict(names, range(len(names)), return_dtype=pl.Int64)
-
-    encoded = frame.with_columns(
-        pl.col(name).list.eval(encode(pl.element(), label.names)) if isinstance(f, List) else encode(pl.col(name), label.names)
-        for name, f in feats.items() if (label := class_label_of(f))
-    )
-    return encoded.to_arrow().cast(feats.arrow_schema)
-
-
 def read_release(root: Path) -> dict[str, pl.DataFrame]:
     """A release's tables as the build validated them (ClassLabel ints back to names); a config
     that is not published is an empty frame."""
@@ -74,69 +53,55 @@ def read_release(root: Path) -> dict[str, pl.DataFrame]:
     return tables
 
 
-def write_config(root: Path, table: str, frame: pl.DataFrame, shard_rows: int = SHARD_ROWS) -> ConfigRelease:
-    """The table as Parquet shards of at most `shard_rows` rows (test-0000i-of-0000n.parquet)."""
-    shards = max(1, -(-frame.height // shard_rows))
-    files, digest, file_bytes, arrow_bytes = [], hashlib.sha256(), 0, 0
-    for i in range(shards):
-        relative = f"data/{table}/{SPLIT}-{i:05d}-of-{shards:05d}.parquet"
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        arrow = to_arrow(table, frame.slice(i * shard_rows, shard_rows))
-        pq.write_table(arrow, path, **PARQUET_OPTIONS)
-        content = path.read_bytes()
-        files.append(relative)
-        digest.update(content)
-        file_bytes, arrow_bytes = file_bytes + len(content), arrow_bytes + arrow.nbytes
-    return ConfigRelease(name=table, files=tuple(files), num_rows=frame.height, file_bytes=file_bytes,
-                         arrow_bytes=arrow_bytes, sha256=digest.hexdigest())
-
-
 def build(corpus_dir: Path, export: Optional[Path], release_root: Path, version: Optional[str] = None,
-          shard_rows: int = SHARD_ROWS) -> list[ConfigRelease]:
+          shard_rows: int = SHARD_ROWS, workers: Optional[int] = None, stopwatch: Optional[Stopwatch] = None) -> list[ConfigRelease]:
     """Builds into release_root (which holds README.md and DATASHEET.md). Raises InputError or
-    ValidationFailed, leaving release_root untouched, when anything is wrong."""
-    tables, compared = assemble(corpus_dir, export)
-    report = validate(tables)
-    if report:
-        raise ValidationFailed(report)
-    return publish_locally(tables, compared, release_root, version or dataset_version(), shard_rows)
-
-
-def assemble(corpus_dir: Path, export: Optional[Path]) -> tuple[dict[str, pl.DataFrame], list]:
-    """The tables from the corpus and one pass over the export, and the annotations of tasks that
-    several annotators did (for the agreement tables; the others are not kept)."""
-    corpus = load_corpus(corpus_dir)
-    builder, compared = TableBuilder(corpus), []
-    for task in read_tasks(export, corpus) if export is not None else []:
-        if task.gold is not None:
-            builder.add_gold(task.gold)
-        for annotated in task.annotations:
-            builder.add_annotation(annotated)
-        if len(task.annotations) > 1:
-            compared += task.annotations
-    return builder.finish(), compared
-
-
-def publish_locally(tables: dict[str, pl.DataFrame], compared: list, release_root: Path, version: str,
-                    shard_rows: int = SHARD_ROWS) -> list[ConfigRelease]:
-    """Writes validated tables as Parquet with the card and the datasheet, swapped into release_root."""
+    ValidationFailed, leaving release_root untouched, when anything is wrong. `workers`: see importer.chunks;
+    `stopwatch` collects the seconds of each stage."""
+    stopwatch = stopwatch or Stopwatch()
+    with stopwatch("import"):
+        corpus = Corpus(corpus_dir)  # every file checked; the texts are read again when needed
     with locked(release_root), tempfile.TemporaryDirectory(prefix=STAGING_PREFIX, dir=release_root) as tmp:
         staging = Path(tmp)
-        # A config with no rows is not published: `datasets` cannot load an empty split.
-        releases = [write_config(staging, t, tables[t], shard_rows) for t in TABLES if tables[t].height]
-        readme = (release_root / "README.md").read_text(encoding="utf-8")
-        datasheet = (release_root / "DATASHEET.md").read_text(encoding="utf-8")
-        has_spans = any(r.name != "documents" for r in releases)
-        (staging / "README.md").write_text(render_readme(readme, staging, releases, version, has_spans), encoding="utf-8")
-        (staging / "DATASHEET.md").write_text(render_datasheet(datasheet, tables, compared), encoding="utf-8")
-        try:
-            for _ in swap_steps(staging, release_root):
-                pass
-        except BaseException:
-            roll_back(staging, release_root)
-            raise
+        buckets, tally = Buckets(corpus, staging, shard_rows, stopwatch), Tally()
+        if export is not None:
+            _import(export, corpus, workers, buckets, tally, stopwatch)
+        report = buckets.finish()
+        if report:
+            raise ValidationFailed(report)
+        with stopwatch("write"):
+            releases = buckets.close()
+            readme = (release_root / "README.md").read_text(encoding="utf-8")
+            datasheet = (release_root / "DATASHEET.md").read_text(encoding="utf-8")
+            has_spans = any(r.name != "documents" for r in releases)
+            (staging / "README.md").write_text(render_readme(readme, staging, releases, version or dataset_version(), has_spans),
+                                               encoding="utf-8")
+            (staging / "DATASHEET.md").write_text(render_datasheet(datasheet, buckets.counts, tally), encoding="utf-8")
+            try:
+                for _ in swap_steps(staging, release_root):
+                    pass
+            except BaseException:
+                roll_back(staging, release_root)
+                raise
     return releases
+
+
+def _import(export: Path, corpus: dict, workers: Optional[int], buckets: Buckets, tally: Tally, stopwatch: Stopwatch) -> None:
+    """The export, chunk by chunk, into the buckets; InputError with every problem of the export, then with
+    every entity the `ner` view could not place."""
+    ledger, unplaced, stream = Ledger(export), [], chunks(export, corpus, workers)
+    while True:
+        with stopwatch("import"):
+            chunk = next(stream, None)
+            if chunk is None:
+                break
+            admitted = [t.doc_id for t in chunk.tasks if ledger.admit(t)]
+            tally.merge(chunk.tally)
+            unplaced += chunk.problems
+        buckets.add(chunk.frames, admitted)
+    ledger.close()
+    if unplaced:
+        raise InputError(unplaced)
 
 
 # ---- the swap: one build at a time, and a killed build rolled back by the next ----

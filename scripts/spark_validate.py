@@ -41,23 +41,6 @@ def check_documents(batches):
         yield pa.RecordBatch.from_pydict({"failure": validate(tables)}, schema=FAILURES)
 
 
-def cross_document_failures(entities) -> list[str]:
-    """One canonical name per entity id, across documents: the same registered check, on the distinct pairs."""
-    import pandera.polars as pandera
-    import polars as pl
-
-    from schemas.tables import schema
-
-    pairs = pl.from_arrow(entities.select("entity_id", "canonical_name").distinct().toArrow())
-    checks = [c for c in schema("entities").checks if c.name == "one_value_per_key"]
-    try:
-        pandera.DataFrameSchema(checks=checks).validate(pairs, lazy=True)
-    except pandera.errors.SchemaErrors as err:
-        bad = sorted({pairs.row(i, named=True)["entity_id"] for i in err.failure_cases["index"].to_list() if i is not None})
-        return [f"entities: entity_id {e!r}: one_value_per_key failed (several canonical names across documents)" for e in bad]
-    return []
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.spark_validate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -94,6 +77,10 @@ def _code_zip(folder: Path) -> Path:
 
 
 def _run(spark, F, TABLES, args) -> int:
+    import polars as pl
+
+    from schemas.validation import cross_document_failures
+
     data = {t: spark.read.parquet(f"{args.release.rstrip('/')}/data/{t}") for t in TABLES}
     doc_ids = None
     for frame in data.values():
@@ -105,10 +92,11 @@ def _run(spark, F, TABLES, args) -> int:
         packed = packed.join(grouped, "doc_id", "left")
     packed = packed.select("doc_id", *(F.coalesce(F.col(t), F.array().cast(packed.schema[t].dataType)).alias(t) for t in TABLES))
     failures = [r["failure"] for r in packed.mapInArrow(check_documents, "failure string").orderBy("failure").collect()]
-    failures += cross_document_failures(data["entities"])
+    failures += cross_document_failures(pl.from_arrow(data["entities"].select("entity_id", "canonical_name").distinct().toArrow()))
     print("\n".join(failures))
     print(f"validated {doc_ids.count()} document(s) on Spark ({args.master}): {len(failures)} failure(s)")
     return 1 if failures else 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -4,8 +4,9 @@ from __future__ import annotations
 from typing import Optional
 
 import polars as pl
+import pyarrow as pa
 
-from schemas.tables import LAYER_LETTER, SORT_KEYS, SPAN_LAYERS, TABLES, polars_dtype
+from schemas.tables import LAYER_LETTER, SORT_KEYS, SPAN_LAYERS, TABLES, arrow_schema
 from scripts.model import AnnotatedDocument, Claim, Document, InputError, Span
 from scripts.tokens import sentence_rows
 
@@ -86,60 +87,58 @@ def _raw_rows(annotated: AnnotatedDocument) -> list[dict]:
 
 def frame(table: str, rows: list[dict]) -> pl.DataFrame:
     """Rows as a frame with the declared columns and dtypes, sorted by the table's unique key."""
-    return _unsorted(table, rows).sort(SORT_KEYS[table], maintain_order=True)
+    return unsorted_frame(table, rows).sort(SORT_KEYS[table], maintain_order=True)
 
 
-def _unsorted(table: str, rows: list[dict]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema={c.name: polars_dtype(c) for c in TABLES[table]})
+def unsorted_frame(table: str, rows: list[dict]) -> pl.DataFrame:
+    """Rows as a frame with the declared columns and dtypes (through Arrow: much faster than polars for list columns)."""
+    return pl.from_arrow(pa.Table.from_pylist(rows, schema=arrow_schema(table)))
+
+
+def documents_frame(docs) -> pl.DataFrame:
+    return frame("documents", [_document_row(d) for d in docs])
 
 
 class TableBuilder:
-    """Accumulates the tables task by task; rows become polars frames every BATCH rows, so memory
-    holds columns, not Python dicts, however large the export."""
+    """The span tables' rows for a run of tasks: the gold layers and their `ner` view, and annotations_raw.
+    Entities the `ner` view cannot place are collected in `problems`."""
 
-    BATCH = 50_000
-
-    def __init__(self, corpus: dict[str, Document]) -> None:
-        self.rows: dict[str, list[dict]] = {table: [] for table in TABLES}
-        self.frames: dict[str, list[pl.DataFrame]] = {table: [] for table in TABLES}
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict]] = {table: [] for table in BUILT_TABLES}
         self.problems: list[str] = []
-        self._extend("documents", [_document_row(d) for d in corpus.values()])
-
-    def _extend(self, table: str, rows: list[dict]) -> None:
-        self.rows[table].extend(rows)
-        if len(self.rows[table]) >= self.BATCH:
-            self.frames[table].append(_unsorted(table, self.rows[table]).shrink_to_fit())
-            self.rows[table] = []
 
     def add_gold(self, gold: AnnotatedDocument) -> None:
         for layer, layer_rows in _rows(gold).items():
-            self._extend(layer, layer_rows)
+            self.rows[layer] += layer_rows
         try:
-            self._extend("ner", sentence_rows(gold))
+            self.rows["ner"] += sentence_rows(gold)
         except InputError as err:
             self.problems += err.problems
 
     def add_annotation(self, annotated: AnnotatedDocument) -> None:
-        self._extend("annotations_raw", _raw_rows(annotated))
+        self.rows["annotations_raw"] += _raw_rows(annotated)
 
-    def finish(self) -> dict[str, pl.DataFrame]:
-        """The sorted tables; InputError listing every entity the `ner` view could not place."""
-        if self.problems:
-            raise InputError(self.problems)
-        tables = {}
-        for table in TABLES:  # one table at a time, its batches released as soon as it is sorted
-            batches, self.frames[table] = [*self.frames[table], _unsorted(table, self.rows.pop(table))], []
-            tables[table] = pl.concat(batches, rechunk=False).sort(SORT_KEYS[table], maintain_order=True)
-            del batches
-        return tables
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """The rows as unsorted frames (the rows are released)."""
+        frames = {table: unsorted_frame(table, rows) for table, rows in self.rows.items()}
+        self.rows = {table: [] for table in BUILT_TABLES}
+        return frames
+
+
+BUILT_TABLES = [t for t in TABLES if t != "documents"]
 
 
 def build_tables(corpus: dict[str, Document], gold: dict[str, AnnotatedDocument],
                  all_annotations: list[AnnotatedDocument] = ()) -> dict[str, pl.DataFrame]:
-    """Every table: the gold layers and their `ner` view from `gold`, annotations_raw from `all_annotations`."""
-    builder = TableBuilder(corpus)
+    """Every table, sorted: the gold layers and their `ner` view from `gold`, annotations_raw from
+    `all_annotations`; InputError listing every entity the `ner` view could not place."""
+    builder = TableBuilder()
     for doc_id in sorted(gold):
         builder.add_gold(gold[doc_id])
     for annotated in all_annotations:
         builder.add_annotation(annotated)
-    return builder.finish()
+    if builder.problems:
+        raise InputError(builder.problems)
+    frames = builder.frames()
+    return {"documents": documents_frame(corpus.values()),
+            **{table: frames[table].sort(SORT_KEYS[table], maintain_order=True) for table in BUILT_TABLES}}

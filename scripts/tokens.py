@@ -11,6 +11,7 @@ inside one sentence; the build fails listing every entity that does not.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import lru_cache
 
 import spacy
@@ -34,6 +35,7 @@ def sentence_rows(annotated: AnnotatedDocument) -> list[dict]:
     """One row per sentence: offsets into the document, tokens with offsets, BIO tags."""
     text, rows, problems = annotated.doc.text, [], []
     entities = sorted(annotated.entities, key=lambda e: e.start)
+    entity_starts = [e.start for e in entities]
     placed: set[int] = set()
     starts = [0] + [m.end() for m in PARAGRAPH_BREAK.finditer(text)]
     ends = [m.start() for m in PARAGRAPH_BREAK.finditer(text)] + [len(text)]
@@ -46,8 +48,9 @@ def sentence_rows(annotated: AnnotatedDocument) -> list[dict]:
             s_start, s_end = p_start + tokens[0].idx, p_start + tokens[-1].idx + len(tokens[-1])
             tags = ["O"] * len(tokens)
             position = {t.i: n for n, t in enumerate(tokens)}
-            for index, entity in enumerate(entities):
-                if not (s_start <= entity.start and entity.end <= s_end):
+            for index in range(bisect_left(entity_starts, s_start), bisect_left(entity_starts, s_end)):
+                entity = entities[index]
+                if entity.end > s_end:
                     continue
                 span = paragraph.char_span(entity.start - p_start, entity.end - p_start, alignment_mode="strict")
                 if span is None:

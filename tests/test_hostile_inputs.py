@@ -14,7 +14,7 @@ import pytest
 from conftest import FIXTURE_CORPUS, load_fixture_export, tree_digest
 from scripts.__main__ import main
 from scripts.labelstudio import EMAIL
-from scripts.tables import TableBuilder
+from scripts import buckets
 
 
 def region(tasks, task_id, annotation_id, region_id, type_="labels"):
@@ -187,11 +187,11 @@ def test_corpus_error_is_refused(case, release, tmp_path, capsys):
 
 
 def plant(table: str, column: str, row: int, value):
-    """Wraps TableBuilder.finish so that one cell of the built tables is wrong (what the importer cannot produce)."""
-    real = TableBuilder.finish
+    """Wraps buckets.bucket_tables so that one cell of the built tables is wrong (what the importer cannot produce)."""
+    real = buckets.bucket_tables
 
-    def planted(self):
-        tables = real(self)
+    def planted(parts, documents):
+        tables = real(parts, documents)
         frame = tables[table]
         tables[table] = frame.with_columns(
             pl.when(pl.int_range(pl.len()) == row).then(pl.lit(value)).otherwise(pl.col(column)).alias(column))
@@ -222,7 +222,7 @@ TABLE_ERRORS = {
 @pytest.mark.parametrize("case", TABLE_ERRORS, ids=str)
 def test_table_error_is_refused(case, release, monkeypatch, capsys):
     (table, column, row, value), expected = TABLE_ERRORS[case]
-    monkeypatch.setattr(TableBuilder, "finish", plant(table, column, row, value))
+    monkeypatch.setattr(buckets, "bucket_tables", plant(table, column, row, value))
     before = tree_digest(release)
     assert run_build(release, Path(__file__).parent / "fixtures" / "export.json") == 1
     err = capsys.readouterr().err
