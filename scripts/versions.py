@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import subprocess
 from pathlib import Path
 
 from schemas import contract
@@ -69,7 +70,7 @@ def release(root: Path, since: str | None, today: dt.date | None = None) -> dict
     previous = latest[0] if latest else None
     schema_level, schema_changes = contract.classify(latest[1], contract.snapshot()) if latest else ("none", [])
     export = root / "annotations" / "export.json"
-    since = since or (f"git:v{previous}" if previous else None)
+    since = since or (released_ref(root, previous) if previous else None)
     old = load_side(since, root / "corpus", root) if since else {}
     new = load_side(str(export), root / "corpus", root) if export.exists() else {}
     annotation_diff = diff(old, new)
@@ -86,6 +87,18 @@ def release(root: Path, since: str | None, today: dt.date | None = None) -> dict
     add_to_changelog(root / "CHANGELOG.md", changelog_entry(version, previous, schema_level, schema_changes, annotation_diff,
                                                             since or "nothing (first release)", today or dt.date.today()))
     return {"version": version, "previous": previous, "level": level, "tag": f"v{version}"}
+
+
+def released_ref(root: Path, version: str) -> str:
+    """git:v<version> when that tag exists, else the commit that added the version's schema snapshot: the
+    release commit (a clone without tags, or a release whose tag was not made)."""
+    tag = f"v{version}"
+    if subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}"],
+                      capture_output=True).returncode == 0:
+        return f"git:{tag}"
+    added = subprocess.run(["git", "-C", str(root), "log", "--diff-filter=A", "--format=%H", "--",
+                            f"schemas/snapshots/{tag}.json"], capture_output=True, text=True).stdout.split()
+    return f"git:{added[-1]}" if added else f"git:{tag}"
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -15,6 +15,7 @@ for config in configs:
         "features": ds["test"].features.to_dict(),
         "repr": repr(ds),
         "first": ds["test"][0],
+        "rows": ds["test"].to_list(),
         "version": str(ds["test"].info.version),
     }
 print(json.dumps(out, default=str, ensure_ascii=False))

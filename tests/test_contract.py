@@ -14,6 +14,10 @@ import pytest
 from conftest import ROOT, tree_digest
 from schemas import contract
 from scripts.release import dataset_version
+from scripts.versions import bump
+
+VERSION = dataset_version()
+MINOR, MAJOR, PATCH = bump(VERSION, "minor"), bump(VERSION, "breaking"), bump(VERSION, "patch")
 
 
 def run(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -72,6 +76,16 @@ SCHEMA_EDITS = {
     "config removed": ("schemas/tables.py", 'SPAN_LAYERS = ("entities", "claims", "figures")',
                        'del TABLES["ner"]\nSPAN_LAYERS = ("entities", "claims", "figures")',
                        "breaking", "ner: config removed"),
+    "dtype changed": ("schemas/tables.py", '_int("n_chars", "Length of `text` in code points.")',
+                      'Column("n_chars", Value("int64"), "Length of `text` in code points.", checks=(pa.Check.ge(0),))',
+                      "breaking", "documents: column n_chars: dtype Int32 -> Int64"),
+    "uniqueness tightened": ("schemas/tables.py", '"Cross-document entity id: the same real-world entity has the same id in every document.")',
+                             '"Cross-document entity id: the same real-world entity has the same id in every document.", unique=True)',
+                             "breaking", "entities: column entity_id: unique False -> True"),
+    "new config": ("schemas/tables.py", "def arrow_type(column: Column)",
+                   'TABLES["sources"] = [_string("doc_id", "Document."), _string("outlet", "Outlet.", nullable=True)]\n'
+                   'TABLE_CHECKS["sources"], VIEW_COLUMNS["sources"] = [], {}\n\n\ndef arrow_type(column: Column)',
+                   "minor", "sources: new config"),
     "new nullable column": ("schemas/tables.py", '        _string("claim_span_id", "The innermost claim',
                             '        _string("source_note", "Free note.", nullable=True),\n        _string("claim_span_id", "The innermost claim',
                             "minor", "figures: new nullable column source_note"),
@@ -96,26 +110,26 @@ def test_the_gate_blocks_a_breaking_change_without_a_major_bump_and_passes_it_wi
     path, old, new, *_ = SCHEMA_EDITS["column renamed"]
     edit(project / path, old, new)
     refused = run(project, "schema-diff", "--gate")
-    assert refused.returncode == 1 and "the schema changed (breaking) since v1.0.0 but the version is still 1.0.0" in refused.stderr
-    set_version(project, "1.1.0")
-    add_entry(project, "1.1.0")
+    assert refused.returncode == 1 and f"the schema changed (breaking) since v{VERSION} but the version is still {VERSION}" in refused.stderr
+    set_version(project, MINOR)
+    add_entry(project, MINOR)
     minor_only = run(project, "schema-diff", "--gate")
-    assert minor_only.returncode == 1 and "a breaking schema change needs a major version above v1.0.0, found 1.1.0" in minor_only.stderr
-    set_version(project, "2.0.0")
+    assert minor_only.returncode == 1 and f"a breaking schema change needs a major version above v{VERSION}, found {MINOR}" in minor_only.stderr
+    set_version(project, MAJOR)
     no_entry = run(project, "schema-diff", "--gate")
-    assert no_entry.returncode == 1 and "CHANGELOG.md has no entry '## 2.0.0'" in no_entry.stderr
-    add_entry(project, "2.0.0")
+    assert no_entry.returncode == 1 and f"CHANGELOG.md has no entry '## {MAJOR}'" in no_entry.stderr
+    add_entry(project, MAJOR)
     passed = run(project, "schema-diff", "--gate")
     assert passed.returncode == 0, passed.stderr
-    assert "schema gate: passed at version 2.0.0" in passed.stdout
+    assert f"schema gate: passed at version {MAJOR}" in passed.stdout
 
 
 def test_the_gate_passes_a_minor_change_with_a_minor_bump(project):
     path, old, new, *_ = SCHEMA_EDITS["new nullable column"]
     edit(project / path, old, new)
     assert run(project, "schema-diff", "--gate").returncode == 1
-    set_version(project, "1.1.0")
-    add_entry(project, "1.1.0")
+    set_version(project, MINOR)
+    add_entry(project, MINOR)
     assert run(project, "schema-diff", "--gate").returncode == 0
 
 
@@ -164,13 +178,13 @@ def test_release_of_a_corrected_label_is_a_patch(clone):
     change_one_gold_label(clone / "annotations" / "export.json")
     done = run(clone, "release", "--since", "git:HEAD")
     assert done.returncode == 0, done.stderr
-    version = "1.0.1"
+    version = PATCH
     assert f"git tag v{version}" in done.stdout and f'revision="v{version}"' in done.stdout
     assert dataset_version(clone) == version
     assert (clone / "schemas" / "snapshots" / f"v{version}.json").exists()
     changelog = (clone / "CHANGELOG.md").read_text(encoding="utf-8")
     entry = changelog.split(f"## {version} — ")[1].split("\n## ")[0]
-    assert "Schema: none change since v1.0.0." in entry
+    assert f"Schema: none change since v{VERSION}." in entry
     assert "- d000: entities +0 -0 ~1" in entry
     assert f"version: {version}" in (clone / "README.md").read_text(encoding="utf-8")
     after = run(clone, "schema-diff", "--gate")
@@ -183,7 +197,19 @@ def test_release_refused_by_a_broken_export_leaves_everything(clone):
     done = run(clone, "release", "--since", "git:HEAD")
     assert done.returncode == 2 and "release refused" in done.stderr and "unknown label 'CITY'" in done.stderr
     assert tree_digest(clone / "data") | {"pyproject.toml": (clone / "pyproject.toml").read_text()} == before
-    assert not (clone / "schemas" / "snapshots" / "v1.0.1.json").exists()
+    assert not (clone / "schemas" / "snapshots" / f"v{PATCH}.json").exists()
+
+
+def test_release_without_since_diffs_against_the_last_release(clone):
+    """The last release is its tag when there is one, else the commit that added its schema snapshot."""
+    snapshot_commit = subprocess.run(["git", "-C", str(clone), "log", "--diff-filter=A", "--format=%H", "--",
+                                      f"schemas/snapshots/v{VERSION}.json"], capture_output=True, text=True, check=True).stdout.split()[-1]
+    change_one_gold_label(clone / "annotations" / "export.json")
+    done = run(clone, "release")
+    assert done.returncode == 0, done.stderr
+    entry = (clone / "CHANGELOG.md").read_text(encoding="utf-8").split(f"## {PATCH} — ")[1].split("\n## ")[0]
+    assert f"Annotations (gold, against git:{snapshot_commit}):" in entry
+    assert "- d000: entities +0 -0 ~1" in entry
 
 
 # ---- publish ----
@@ -193,7 +219,7 @@ def test_publish_dry_run_lists_the_release_without_network(clone):
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("would upload 9 file(s), ") and lines[0].endswith(
-        "to https://huggingface.co/datasets/someone/syria-news-spans (main), then tag v1.0.0:")
+        f"to https://huggingface.co/datasets/someone/syria-news-spans (main), then tag v{VERSION}:")
     assert [line.split()[0] for line in lines[1:]] == [
         *(f"data/{t}/test-00000-of-00001.parquet" for t in sorted(["annotations_raw", "claims", "documents", "entities", "figures", "ner"])),
         "README.md", "DATASHEET.md", "CHANGELOG.md"]

@@ -144,3 +144,37 @@ def test_ner_tags_rebuild_the_entity_layer():
                 rebuilt.append((row["doc_id"], row["token_starts"][i], row["token_ends"][j - 1], tag[2:]))
     entities = read("entities")
     assert sorted(rebuilt) == sorted(entities.select("doc_id", "start", "end", "label").rows())
+
+
+# ---- provenance: the committed export holds exactly the passes and their adjudication ----
+
+def _spans(annotated) -> dict:
+    offsets = lambda s: (s.start, s.end) if s else None  # noqa: E731
+    return {
+        "coverage": annotated.coverage,
+        "entities": sorted((e.start, e.end, e.label, e.entity_id, e.canonical_name) for e in annotated.entities),
+        "figures": sorted((f.start, f.end, f.value, f.value_max, f.unit, f.approx, f.kind) for f in annotated.figures),
+        "claims": sorted(((c.start, c.end, c.claim_kind, offsets(c.cue), offsets(c.claimant), c.claimant_type, c.claim_group_id)
+                          for c in annotated.claims), key=repr),
+    }
+
+
+def test_the_export_holds_the_two_passes_and_the_adjudicated_gold():
+    """pass-a, pass-b (annotations/passes) and pass-a with annotations/adjudication.json applied are, span for
+    span and attribute for attribute, the annotations of annotator-1, -2 and -3 (the ground truth) in the export."""
+    from scripts import passes
+    from scripts.corpus import load_corpus
+    from scripts.labelstudio import read_all_annotations
+
+    corpus = load_corpus(ROOT / "corpus")
+    entered = passes.annotations(corpus, ROOT / "annotations" / "passes", ROOT / "annotations" / "adjudication.json")
+    exported: dict[str, dict] = {}
+    for a in read_all_annotations(ROOT / "annotations" / "export.json", corpus):
+        exported.setdefault(a.annotator, {})[a.doc.doc_id] = a
+    users = {"pass-a": "annotator-1", "pass-b": "annotator-2", passes.ADJUDICATOR: "annotator-3"}
+    assert sorted(exported) == sorted(users.values())
+    for user, annotator in users.items():
+        assert sorted(entered[user]) == sorted(exported[annotator]), user
+        for doc_id, annotated in entered[user].items():
+            assert _spans(annotated) == _spans(exported[annotator][doc_id]), (user, doc_id)
+            assert exported[annotator][doc_id].ground_truth == (user == passes.ADJUDICATOR)
