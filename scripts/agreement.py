@@ -165,7 +165,7 @@ def table(result: dict) -> str:
     def fmt(x):
         return "–" if x is None else f"{x:.3f}"
 
-    lines = [f"{len(result['pairs'])} annotator pair(s) over {len({p['doc_id'] for p in result['pairs']})} document(s)",
+    lines = [f"{len(result['pairs'])} annotator pair(s) over {len({p['doc_id'] for p in result['pairs']})} document(s):", "",
              "| layer | spans (ref/other) | exact P | exact R | exact F1 | overlap F1 | attribute agreement on exact matches |",
              "|---|---|---|---|---|---|---|"]
     for layer, s in result["layers"].items():

@@ -218,11 +218,22 @@ def agreement_block(tally) -> str:
     return "\n".join(lines)
 
 
-def render_readme(readme: str, root: Path, releases: list[ConfigRelease], version: str, annotated: bool) -> str:
+def agreement_summary(tally) -> str:
+    """The card's short agreement table: exact and overlap F1 per layer between annotators."""
+    layers = tally.agreement()["layers"]
+    if not tally.inter.pairs:
+        return "No document has two annotators yet."
+    f1 = lambda x: "–" if x is None else f"{x:.3f}"  # noqa: E731
+    return "\n".join(["| layer | exact F1 | overlap F1 |", "|---|---|---|",
+                      *(f"| {layer} | {f1(s['exact']['f1'])} | {f1(s['overlap']['f1'])} |" for layer, s in layers.items())])
+
+
+def render_readme(readme: str, root: Path, releases: list[ConfigRelease], version: str, annotated: bool, tally) -> str:
     card = DatasetCard(readme)
     card.data = card_data(releases, version, annotated)
     card.text = replace_blocks(card.text, {
         "configs": configs_block(releases),
+        "agreement": agreement_summary(tally),
         "usage": usage_block(root, releases),
         "fields": fields_block({r.name for r in releases}),
     }, "README.md")
