@@ -52,6 +52,18 @@ def test_tasks_in_any_order_and_spilled_rows_do_not_change_a_byte(synthetic, tmp
     assert tree_digest(root) == plain
 
 
+def refused_by_workers(corpus, export, root, capsys, monkeypatch) -> list[str]:
+    """Builds with worker processes, as for a large export; the build must refuse and change nothing.
+    Returns the lines it printed."""
+    monkeypatch.setattr(importer, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(importer, "CHUNK_BYTES", 60_000)
+    before = tree_digest(root)
+    assert main(["build", "--corpus", str(corpus), "--export", str(export), "--out", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "nothing was written" in err and tree_digest(root) == before
+    return err.splitlines()
+
+
 def test_a_problem_found_in_a_worker_is_reported_with_its_place(synthetic, tmp_path, capsys, monkeypatch):
     corpus, export, _ = synthetic
     tasks = json.loads(export.read_text(encoding="utf-8"))
@@ -59,25 +71,15 @@ def test_a_problem_found_in_a_worker_is_reported_with_its_place(synthetic, tmp_p
     region["value"]["labels"] = ["CITY"]
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps(tasks), encoding="utf-8")
-    monkeypatch.setattr(importer, "PARALLEL_BYTES", 0)  # read by worker processes, as a large export is
-    monkeypatch.setattr(importer, "CHUNK_BYTES", 60_000)
-    root = release_root(tmp_path / "release")
-    before = tree_digest(root)
-    assert main(["build", "--corpus", str(corpus), "--export", str(broken), "--out", str(root)]) == 2
-    err = capsys.readouterr().err
-    assert f"{broken}: task 18 (doc s0000017), annotation 35, region {region['id']}: unknown label 'CITY' for 'entity'" in err
-    assert "nothing was written" in err
-    assert tree_digest(root) == before
+    lines = refused_by_workers(corpus, broken, release_root(tmp_path / "release"), capsys, monkeypatch)
+    assert (f"{broken}: task 18 (doc s0000017), annotation 35, region {region['id']}: unknown label 'CITY' for 'entity' "
+            "(expected one of PERSON, NORP, FAC, ORG, GPE, LOC, PRODUCT, EVENT, WORK_OF_ART, LAW, LANGUAGE, DATE, TIME)") in lines
 
 
 def test_a_truncated_large_export_is_refused(synthetic, tmp_path, capsys, monkeypatch):
     corpus, export, _ = synthetic
     truncated = tmp_path / "truncated.json"
-    truncated.write_bytes(export.read_bytes()[: export.stat().st_size // 2])
-    monkeypatch.setattr(importer, "PARALLEL_BYTES", 0)
-    root = release_root(tmp_path / "release")
-    before = tree_digest(root)
-    assert main(["build", "--corpus", str(corpus), "--export", str(truncated), "--out", str(root)]) == 2
-    err = capsys.readouterr().err
-    assert f"{truncated}: not a readable JSON export: the file ends inside " in err
-    assert tree_digest(root) == before
+    truncated.write_bytes(b"\n".join(export.read_bytes().split(b"\n")[:11]))  # "[" and ten whole tasks (one per line)
+    lines = refused_by_workers(corpus, truncated, release_root(tmp_path / "release"), capsys, monkeypatch)
+    assert [line for line in lines if line.startswith(f"{truncated}: ")] == [
+        f"{truncated}: not a readable JSON export: the file ends inside a list or an object (truncated?)"]
