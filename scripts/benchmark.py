@@ -40,14 +40,18 @@ def _peak_rss_mb(workers: int = 0) -> float:
 
 class TreeMemory(threading.Thread):
     """Samples, every 0.1 s, the memory of this process and all its descendants (PSS: pages shared by
-    several processes split between them) and keeps the largest sum. Linux /proc only."""
+    several processes split between them) and keeps the largest sum, overall and per stage (`stage()`
+    tells the stage under way). Linux /proc only."""
 
-    def __init__(self) -> None:
+    def __init__(self, stage=lambda: None) -> None:
         super().__init__(daemon=True)
-        self.peak_mb, self._stop_event = 0.0, threading.Event()
+        self.stage, self.peak_mb, self.by_stage, self._stop_event = stage, 0.0, {}, threading.Event()
 
     def sample(self) -> None:
-        self.peak_mb = max(self.peak_mb, sum(_pss_kb(pid) for pid in _process_tree(os.getpid())) / 1024)
+        stage, mb = self.stage(), sum(_pss_kb(pid) for pid in _process_tree(os.getpid())) / 1024
+        self.peak_mb = max(self.peak_mb, mb)
+        if stage:
+            self.by_stage[stage] = max(self.by_stage.get(stage, 0.0), mb)
 
     def run(self) -> None:
         while not self._stop_event.wait(0.1):
@@ -91,10 +95,15 @@ def _cpu_seconds() -> float:
 
 
 def _timed(stages: dict, name: str, fn, *args):
-    start = time.perf_counter()
-    out = fn(*args)
-    stages[name] = stages.get(name, 0.0) + time.perf_counter() - start
-    return out
+    start, _CURRENT["stage"] = time.perf_counter(), name
+    try:
+        return fn(*args)
+    finally:
+        stages[name] = stages.get(name, 0.0) + time.perf_counter() - start
+        _CURRENT["stage"] = None
+
+
+_CURRENT: dict = {"stage": None}  # the stage `_timed` is running, for TreeMemory
 
 
 def measure_pipeline(folder: Path) -> dict:
@@ -108,12 +117,12 @@ def measure_pipeline(folder: Path) -> dict:
     for name in ("README.md", "DATASHEET.md"):
         shutil.copy(PROJECT_ROOT / name, root / name)
     stopwatch, export = Stopwatch(), folder / "export.json"
-    with TreeMemory() as memory:
+    with TreeMemory(lambda: stopwatch.stage) as memory:
         releases = {r.name: r.num_rows for r in build(folder / "corpus", export, root, "0.0.0", stopwatch=stopwatch)}
     workers = workers_for(export)
     return {"stages": dict(stopwatch.seconds), "spans": sum(releases.get(t, 0) for t in ("entities", "claims", "figures")),
             "raw_spans": releases.get("annotations_raw", 0), "workers": workers, "cpu_s": _cpu_seconds(),
-            "peak_mb": memory.peak_mb, "peak_rss_bound_mb": _peak_rss_mb(workers)}
+            "peak_mb": memory.peak_mb, "peak_mb_by_stage": memory.by_stage, "peak_rss_bound_mb": _peak_rss_mb(workers)}
 
 
 def measure_floor(folder: Path) -> dict:
@@ -167,7 +176,7 @@ def measure_floor(folder: Path) -> dict:
         doc = Document(doc_id, text, "", None, None, None, "en", "", "")
         rows.setdefault("ner", []).extend(sentence_rows(AnnotatedDocument(doc, entities=entities)))
 
-    with TreeMemory() as memory, fewer_collections(), (folder / "export.json").open("rb") as f:
+    with TreeMemory(lambda: _CURRENT["stage"]) as memory, fewer_collections(), (folder / "export.json").open("rb") as f:
         for line in f:
             line = line.rstrip(b",\n")
             if not line.startswith(b"{"):
@@ -179,7 +188,8 @@ def measure_floor(folder: Path) -> dict:
         for name in list(rows):
             flush(name)
         _timed(stages, "write", lambda: [w.close() for w in writers.values()])
-    return {"stages": stages, "cpu_s": _cpu_seconds(), "peak_mb": memory.peak_mb, "peak_rss_bound_mb": _peak_rss_mb()}
+    return {"stages": stages, "cpu_s": _cpu_seconds(), "peak_mb": memory.peak_mb, "peak_mb_by_stage": memory.by_stage,
+            "peak_rss_bound_mb": _peak_rss_mb()}
 
 
 def measure_checks(folder: Path) -> dict:
@@ -268,14 +278,15 @@ def report(results: list[dict]) -> str:
         p, f = r["pipeline"], r["floor"]
         spans = p["spans"] + p["raw_spans"]
         floor_total, total = sum(f["stages"].values()), sum(p["stages"].values())
-        pairs = [("import", p["stages"]["import"], f["stages"]["parse"] + f["stages"]["tables"]),
-                 ("validate", p["stages"]["validate"], r["checks"]["stages"]["polars"]),
-                 ("write", p["stages"]["write"], f["stages"]["write"]), ("whole build", total, floor_total)]
-        for stage, seconds, floor in pairs:
-            whole = stage == "whole build"
+        memory, floor_memory = p["peak_mb_by_stage"], f["peak_mb_by_stage"]
+        rows = [("import", p["stages"]["import"], f["stages"]["parse"] + f["stages"]["tables"], "",
+                 f"{memory.get('import', 0):.0f} / {max(floor_memory.get('parse', 0), floor_memory.get('tables', 0)):.0f}"),
+                ("validate", p["stages"]["validate"], r["checks"]["stages"]["polars"], "", f"{memory.get('validate', 0):.0f} / –"),
+                ("write", p["stages"]["write"], f["stages"]["write"], "", f"{memory.get('write', 0):.0f} / {floor_memory.get('write', 0):.0f}"),
+                ("whole build", total, floor_total, f"{p['cpu_s']:.1f} / {f['cpu_s']:.1f}", f"{p['peak_mb']:.0f} / {f['peak_mb']:.0f}")]
+        for stage, seconds, floor, cpu, peak in rows:
             lines.append(f"| {spans:,} | {r['export_mb']:.0f} | {stage} | {seconds:.2f} | {spans / seconds:,.0f} | {floor:.2f} | "
-                         f"{seconds / floor:.2f} | " + (f"{p['cpu_s']:.1f} / {f['cpu_s']:.1f} | {p['peak_mb']:.0f} / {f['peak_mb']:.0f} |"
-                                                        if whole else "| |"))
+                         f"{seconds / floor:.2f} | {cpu} | {peak} |")
         load = r["loading"]["stages"]
         lines.append(f"| {spans:,} | | load_dataset cold / warm | {load['load_dataset cold']:.2f} / {load['load_dataset warm']:.2f} | | "
                      f"{load['pyarrow read_table']:.2f} (read_table) | {load['load_dataset cold'] / load['pyarrow read_table']:.1f} / "
@@ -283,10 +294,11 @@ def report(results: list[dict]) -> str:
     lines.append("")
     lines += [f"Worker processes of the pipeline at {r['pipeline']['spans'] + r['pipeline']['raw_spans']:,} spans: "
               f"{r['pipeline']['workers']} (the floor runs in one process)." for r in results]
-    for a, b in zip(results, results[1:]):
+    pairs = list(zip(results, results[1:])) + [(a, results[-1]) for a in results[:-2]]
+    for a, b in pairs:
         ta, tb = (sum(x["pipeline"]["stages"].values()) for x in (a, b))
         na, nb = (x["pipeline"]["spans"] + x["pipeline"]["raw_spans"] for x in (a, b))
-        lines.append(f"\nScaling exponent of the whole build from {na:,} to {nb:,} spans: {math.log(tb / ta) / math.log(nb / na):.2f}")
+        lines.append(f"Scaling exponent of the whole build from {na:,} to {nb:,} spans: {math.log(tb / ta) / math.log(nb / na):.2f}")
     return "\n".join(lines)
 
 

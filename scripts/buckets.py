@@ -31,18 +31,20 @@ BUCKET = "_bucket"
 
 
 class Stopwatch:
-    """Seconds spent per stage (import, validate, write)."""
+    """Seconds spent per stage (import, validate, write), and the stage under way."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
+        self.stage: Optional[str] = None
 
     @contextmanager
     def __call__(self, stage: str):
-        start = time.perf_counter()
+        start, outer, self.stage = time.perf_counter(), self.stage, stage
         try:
             yield
         finally:
             self.seconds[stage] += time.perf_counter() - start
+            self.stage = outer
 
 
 def bucket_tables(parts: dict[str, list[pl.DataFrame]], documents: pl.DataFrame) -> dict[str, pl.DataFrame]:

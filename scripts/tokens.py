@@ -14,9 +14,6 @@ import re
 from bisect import bisect_left
 from functools import lru_cache
 
-import spacy
-from spacy.util import compile_infix_regex
-
 from scripts.model import AnnotatedDocument, Entity, InputError
 
 PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
@@ -25,6 +22,9 @@ HYPHEN_AFTER_ABBREVIATION = r"(?<=[A-Z]\.)-(?=[a-z])"
 
 @lru_cache(maxsize=1)
 def _pipeline():
+    import spacy  # here, not at the top: a build reading the export in worker processes never loads it itself
+    from spacy.util import compile_infix_regex
+
     nlp = spacy.blank("en")
     nlp.tokenizer.infix_finditer = compile_infix_regex([*nlp.Defaults.infixes, HYPHEN_AFTER_ABBREVIATION]).finditer
     nlp.add_pipe("sentencizer")
