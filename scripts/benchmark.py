@@ -278,11 +278,15 @@ def report(results: list[dict]) -> str:
         p, f = r["pipeline"], r["floor"]
         spans = p["spans"] + p["raw_spans"]
         floor_total, total = sum(f["stages"].values()), sum(p["stages"].values())
+        def mb(by_stage: dict, *stages: str) -> str:  # "–": the stage never ran at a sampling time
+            peaks = [by_stage[s] for s in stages if s in by_stage]
+            return f"{max(peaks):.0f}" if peaks else "–"
+
         memory, floor_memory = p["peak_mb_by_stage"], f["peak_mb_by_stage"]
         rows = [("import", p["stages"]["import"], f["stages"]["parse"] + f["stages"]["tables"], "",
-                 f"{memory.get('import', 0):.0f} / {max(floor_memory.get('parse', 0), floor_memory.get('tables', 0)):.0f}"),
-                ("validate", p["stages"]["validate"], r["checks"]["stages"]["polars"], "", f"{memory.get('validate', 0):.0f} / –"),
-                ("write", p["stages"]["write"], f["stages"]["write"], "", f"{memory.get('write', 0):.0f} / {floor_memory.get('write', 0):.0f}"),
+                 f"{mb(memory, 'import')} / {mb(floor_memory, 'parse', 'tables')}"),
+                ("validate", p["stages"]["validate"], r["checks"]["stages"]["polars"], "", f"{mb(memory, 'validate')} / –"),
+                ("write", p["stages"]["write"], f["stages"]["write"], "", f"{mb(memory, 'write')} / {mb(floor_memory, 'write')}"),
                 ("whole build", total, floor_total, f"{p['cpu_s']:.1f} / {f['cpu_s']:.1f}", f"{p['peak_mb']:.0f} / {f['peak_mb']:.0f}")]
         for stage, seconds, floor, cpu, peak in rows:
             lines.append(f"| {spans:,} | {r['export_mb']:.0f} | {stage} | {seconds:.2f} | {spans / seconds:,.0f} | {floor:.2f} | "
