@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional
@@ -226,7 +227,7 @@ class TaskAnnotations:
                                emails=self.emails)
 
 
-def read_task(path: Path, index: int, task: Any, corpus: dict[str, Document], emails: int = 0) -> TaskAnnotations:
+def read_task(path: Path, index: int, task: Any, corpus: Mapping[str, Document], emails: int = 0) -> TaskAnnotations:
     """One task of the export, on its own (the ledger does what needs the other tasks). A task with
     e-mail addresses is not read."""
     problems = Problems()
@@ -293,7 +294,7 @@ class Ledger:
         self.problems.raise_if_any()
 
 
-def read_tasks(path: Path, corpus: dict[str, Document]) -> Iterator[TaskAnnotations]:
+def read_tasks(path: Path, corpus: Mapping[str, Document]) -> Iterator[TaskAnnotations]:
     """Every task of the export with a document, read into the document model as it streams by. Problems
     are collected over the whole export and raised (InputError) after the last task: consume it all
     before using it."""
@@ -305,17 +306,17 @@ def read_tasks(path: Path, corpus: dict[str, Document]) -> Iterator[TaskAnnotati
     ledger.close()
 
 
-def read_export(path: Path, corpus: dict[str, Document]) -> dict[str, AnnotatedDocument]:
+def read_export(path: Path, corpus: Mapping[str, Document]) -> dict[str, AnnotatedDocument]:
     """The gold spans of every annotated task, by doc_id."""
     return {t.doc_id: t.gold for t in list(read_tasks(path, corpus)) if t.gold is not None}
 
 
-def read_all_annotations(path: Path, corpus: dict[str, Document]) -> list[AnnotatedDocument]:
+def read_all_annotations(path: Path, corpus: Mapping[str, Document]) -> list[AnnotatedDocument]:
     """Every non-cancelled annotation, with its annotator's pseudonym and ground-truth flag; InputError on any problem."""
     return [a for t in list(read_tasks(path, corpus)) for a in t.annotations]
 
 
-def _task_document(path: Path, index: int, task: Any, corpus: dict[str, Document], problems: Problems) -> Optional[Document]:
+def _task_document(path: Path, index: int, task: Any, corpus: Mapping[str, Document], problems: Problems) -> Optional[Document]:
     """The corpus document a task annotates, if the task is well formed and not stale."""
     if not isinstance(task, dict) or not isinstance(task.get("data"), dict) or not _is_int(task.get("id")):
         problems.add(f"{path}: item {index}", "not a Label Studio task (needs an integer 'id' and a 'data' object)")
