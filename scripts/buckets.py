@@ -18,12 +18,12 @@ from typing import Optional, Union
 
 import polars as pl
 
-from schemas.tables import SORT_KEYS, TABLES, empty
+from schemas.tables import TABLES
 from schemas.validation import capped, cross_document_failures, failures
 from scripts.card import ConfigRelease, Counts
 from scripts.model import Document
 from scripts.shards import SHARD_ROWS, ShardWriter
-from scripts.tables import BUILT_TABLES, documents_frame
+from scripts.tables import documents_frame, sorted_tables
 
 DOCS_PER_BUCKET = 1000
 SPILL_ROWS = 2_000_000
@@ -45,12 +45,6 @@ class Stopwatch:
         finally:
             self.seconds[stage] += time.perf_counter() - start
             self.stage = outer
-
-
-def bucket_tables(parts: dict[str, list[pl.DataFrame]], documents: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """A bucket's tables, each sorted by its unique key."""
-    return {"documents": documents, **{t: pl.concat(parts.get(t) or [empty(t)]).sort(SORT_KEYS[t], maintain_order=True)
-                                       for t in BUILT_TABLES}}
 
 
 class Buckets:
@@ -107,7 +101,7 @@ class Buckets:
             for table, part in self.waiting.pop(b, []):
                 parts[table].append(pl.read_ipc(part) if isinstance(part, Path) else part)
                 self.waiting_rows -= 0 if isinstance(part, Path) else part.height
-            tables = bucket_tables(parts, documents_frame(self.corpus[d] for d in self.members[b]))
+            tables = sorted_tables(parts, documents_frame(self.corpus[d] for d in self.members[b]))
             del parts
         with self.stopwatch("validate"):
             for table, lines in failures(tables).items():

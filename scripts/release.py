@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Optional
 
@@ -26,7 +27,7 @@ from scripts.card import ConfigRelease, render_datasheet, render_readme
 from scripts.corpus import Corpus
 from scripts.importer import chunks
 from scripts.labelstudio import Ledger
-from scripts.model import InputError
+from scripts.model import Document, InputError
 from scripts.shards import SHARD_ROWS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -86,7 +87,7 @@ def build(corpus_dir: Path, export: Optional[Path], release_root: Path, version:
     return releases
 
 
-def _import(export: Path, corpus: dict, workers: Optional[int], buckets: Buckets, tally: Tally, stopwatch: Stopwatch) -> None:
+def _import(export: Path, corpus: Mapping[str, Document], workers: Optional[int], buckets: Buckets, tally: Tally, stopwatch: Stopwatch) -> None:
     """The export, chunk by chunk, into the buckets; InputError with every problem of the export, then with
     every entity the `ner` view could not place."""
     ledger, unplaced, stream = Ledger(export), [], chunks(export, corpus, workers)

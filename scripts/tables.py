@@ -6,7 +6,7 @@ from typing import Optional
 import polars as pl
 import pyarrow as pa
 
-from schemas.tables import LAYER_LETTER, SORT_KEYS, SPAN_LAYERS, TABLES, arrow_schema
+from schemas.tables import LAYER_LETTER, SORT_KEYS, SPAN_LAYERS, TABLES, arrow_schema, empty
 from scripts.model import AnnotatedDocument, Claim, Document, InputError, Span
 from scripts.tokens import sentence_rows
 
@@ -85,18 +85,19 @@ def _raw_rows(annotated: AnnotatedDocument) -> list[dict]:
     return rows
 
 
-def frame(table: str, rows: list[dict]) -> pl.DataFrame:
-    """Rows as a frame with the declared columns and dtypes, sorted by the table's unique key."""
-    return unsorted_frame(table, rows).sort(SORT_KEYS[table], maintain_order=True)
-
-
 def unsorted_frame(table: str, rows: list[dict]) -> pl.DataFrame:
     """Rows as a frame with the declared columns and dtypes (through Arrow: much faster than polars for list columns)."""
     return pl.from_arrow(pa.Table.from_pylist(rows, schema=arrow_schema(table)))
 
 
 def documents_frame(docs) -> pl.DataFrame:
-    return frame("documents", [_document_row(d) for d in docs])
+    return unsorted_frame("documents", [_document_row(d) for d in docs]).sort(SORT_KEYS["documents"])
+
+
+def sorted_tables(parts: dict[str, list[pl.DataFrame]], documents: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Every table from its parts (unsorted frames), each sorted by its unique key."""
+    return {"documents": documents, **{t: pl.concat(parts.get(t) or [empty(t)]).sort(SORT_KEYS[t], maintain_order=True)
+                                       for t in BUILT_TABLES}}
 
 
 class TableBuilder:
@@ -139,6 +140,4 @@ def build_tables(corpus: dict[str, Document], gold: dict[str, AnnotatedDocument]
         builder.add_annotation(annotated)
     if builder.problems:
         raise InputError(builder.problems)
-    frames = builder.frames()
-    return {"documents": documents_frame(corpus.values()),
-            **{table: frames[table].sort(SORT_KEYS[table], maintain_order=True) for table in BUILT_TABLES}}
+    return sorted_tables({t: [f] for t, f in builder.frames().items()}, documents_frame(corpus.values()))

@@ -200,8 +200,8 @@ def test_corpus_error_is_refused(case, release, tmp_path, capsys):
 
 
 def plant(table: str, column: str, row: int, value):
-    """Wraps buckets.bucket_tables so that one cell of the built tables is wrong (what the importer cannot produce)."""
-    real = buckets.bucket_tables
+    """Wraps the buckets' sorted_tables so that one cell of the built tables is wrong (what the importer cannot produce)."""
+    real = buckets.sorted_tables
 
     def planted(parts, documents):
         tables = real(parts, documents)
@@ -237,7 +237,7 @@ TABLE_ERRORS = {
 @pytest.mark.parametrize("case", TABLE_ERRORS, ids=str)
 def test_table_error_is_refused(case, release, monkeypatch, capsys):
     (table, column, row, value), expected = TABLE_ERRORS[case]
-    monkeypatch.setattr(buckets, "bucket_tables", plant(table, column, row, value))
+    monkeypatch.setattr(buckets, "sorted_tables", plant(table, column, row, value))
     export = Path(__file__).parent / "fixtures" / "export.json"
     before, export_before = tree_digest(release), export.read_bytes()
     assert run_build(release, export) == 1
