@@ -1,26 +1,31 @@
 """Reads a Label Studio JSON snapshot export into the document model.
 
-Per task the gold annotation is the one marked ground truth, else the single
-non-cancelled one. Per-region attributes join their region by region id,
-relations resolve to regions, and every span is sliced from the corpus text:
-`value.text` is only compared, never used. Every problem is collected and
-reported together, each naming the export, task, document, annotation and region.
+Every task is first decoded into the strict model of the export (scripts/export_model.py): a value of
+the wrong JSON type is refused with its place named before any domain logic runs. Per task the gold
+annotation is the one marked ground truth, else the single non-cancelled one. Per-region attributes
+join their region by region id, relations resolve to regions, and every span is sliced from the corpus
+text: `value.text` is only compared, never used. Every problem is collected and reported together, each
+naming the export, task, document, annotation and region.
 """
 from __future__ import annotations
 
-import json
+import codecs
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, Union
 
+import msgspec
 import numpy as np
 import orjson
 
 from schemas import vocab
 from scripts.corpus import sha256_text
+from scripts.export_model import (ID_PATTERNS, LINE, SLUG_MAX, TASK_DECODER, Annotation, Annotator, ChoicesItem, LabelsItem,
+                                  NumberItem, RelationItem, ResultItem, Task, TextAreaItem, describe)
 from scripts.model import AnnotatedDocument, Claim, Document, Entity, Figure, InputError, Provenance, Span
 
 LABEL_TAGS = {vocab.ENTITY_TAG: vocab.ENTITY_LABELS, vocab.SPAN_TAG: vocab.SPAN_LABELS}
@@ -31,8 +36,14 @@ ATTRIBUTES_BY_KIND = {
     vocab.CUE: (),
 }
 ATTRIBUTE_TAGS = {name for names in ATTRIBUTES_BY_KIND.values() for name in names}
+# Free-text attributes are published: ids match their pattern, names are one line.
+ATTRIBUTE_PATTERNS = {"entity_id": ID_PATTERNS["entity_id"], "claim_group_id": ID_PATTERNS["claim_group_id"],
+                      "canonical_name": LINE, "unit": LINE}
 TEXT_TAG = "text"
 EMAIL = re.compile(r"[\w.+-]{1,64}@(?:[\w-]{1,63}\.){1,8}[A-Za-z]{2,24}\b|[\w.+-]{1,64}@localhost\b")
+# Bytes that may spell an "@" in JSON: itself, its escape, the full-width sign (raw or escaped).
+AT_SIGNS = (b"@", b"\\u0040", "\uff20".encode(), b"\\uff20", b"\\uFF20")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def emails_in(text: str) -> list[str]:
@@ -47,14 +58,20 @@ def emails_in(text: str) -> list[str]:
     return found
 
 
+def safe(message: str) -> str:
+    """A message fit for a terminal and a log: e-mail addresses and control characters never echoed."""
+    message = EMAIL.sub("<an e-mail address>", unicodedata.normalize("NFKC", message) if "\uff20" in message else message)
+    return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", message)
+
+
 class Problems:
-    """Collects problems, each prefixed with where it is."""
+    """Collects problems, each prefixed with where it is (and made `safe`)."""
 
     def __init__(self) -> None:
         self.items: list[str] = []
 
     def add(self, where: str, message: str) -> None:
-        self.items.append(f"{where}: {message}")
+        self.items.append(safe(f"{where}: {message}"))
 
     def raise_if_any(self) -> None:
         if self.items:
@@ -71,6 +88,7 @@ class Region:
     annotation: str  # where the annotation is (export, task, document, annotation)
     attributes: dict[str, str] = field(default_factory=dict)
     links: list[tuple[str, "Region"]] = field(default_factory=list)  # (relation label, other end)
+    refused: bool = False  # an attribute was refused (and reported)
 
     @property
     def where(self) -> str:
@@ -106,8 +124,7 @@ def element_ranges(path: Path, chunk_size: int = 32 << 20) -> Iterator[tuple[int
             stripped = chunk.rstrip(b"\\")
             carry, chunk = chunk[len(stripped):], stripped
             if not offset and not chunk.lstrip(JSON_SPACE).startswith(b"["):
-                load_tasks(path)  # reports what the file is instead
-                raise InputError([f"{path}: a Label Studio export is a JSON list of tasks"])
+                raise InputError([f"{path}: {not_a_list(chunk[:4096])}"])
             data = np.frombuffer(chunk.replace(b"\\\\", b"__").replace(b'\\"', b"__"), dtype=np.uint8)
             at = np.flatnonzero(STRUCTURAL[data])  # quotes and brackets only
             marks = data[at]
@@ -177,34 +194,54 @@ def tasks_of(path: Path, some_items) -> Iterator[tuple[int, Any, int]]:
                 yield index, *task_from_bytes(path, f.read(span[1] - span[0]))
 
 
-def task_from_bytes(path: Path, raw: bytes) -> tuple[Any, int]:
-    """One element of the export parsed, and the e-mail addresses in it (looked for only if it has an "@")."""
+@dataclass
+class Malformed:
+    """An element of the export that is not a task of the model: as parsed leniently, and why."""
+
+    raw: Any
+    error: Optional[msgspec.ValidationError] = None  # None: not even a JSON object
+
+
+def task_from_bytes(path: Path, raw: bytes) -> tuple[Union[Task, Malformed], int]:
+    """One element of the export decoded into the model, and the e-mail addresses in it (looked for only
+    if its bytes can spell an "@")."""
     try:
-        task = orjson.loads(raw)
-    except orjson.JSONDecodeError as err:
+        task: Union[Task, Malformed] = TASK_DECODER.decode(raw)
+    except msgspec.ValidationError as err:
+        task = Malformed(orjson.loads(raw), err)
+    except msgspec.DecodeError as err:
         raise InputError([f"{path}: not a readable JSON export: {err}"]) from err
-    return task, email_count(task) if b"@" in raw else 0
+    return task, email_count(orjson.loads(raw)) if any(sign in raw for sign in AT_SIGNS) else 0
 
 
-def email_count(task: Any) -> int:
-    """E-mail addresses outside the task data (the texts may quote one; the rest is annotation metadata)."""
-    if not isinstance(task, dict):
-        return 0
-    return len(emails_in(json.dumps({k: v for k, v in task.items() if k != "data"}, ensure_ascii=False)))
+def email_count(node: Any, key: str = "") -> int:
+    """E-mail addresses in the decoded strings of a task, anywhere but the texts it quotes from the corpus
+    (`data.text`, and a span region's copy of its text, which must equal the corpus text)."""
+    if isinstance(node, dict):
+        skip = "text" if key == "data" or node.get("type") == "labels" else None
+        return sum(email_count(v, k) for k, v in node.items() if k != skip)
+    if isinstance(node, list):
+        return sum(email_count(v, key) for v in node)
+    if isinstance(node, str):
+        return len(emails_in(unicodedata.normalize("NFKC", node)))
+    return 0
 
 
-def load_tasks(path: Path) -> list:
-    """The whole export as a list of tasks (for small exports and error messages); InputError if it is
-    not a JSON list."""
+def not_a_list(head: bytes) -> str:
+    """What the start of a file that is not a JSON list is, in words (the file is not read further)."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "starts with a UTF-8 byte order mark (BOM); save it without one (JSON has none)"
     try:
-        tasks = json.loads(path.read_bytes())
-    except (OSError, ValueError) as err:  # ValueError covers JSON and UTF-8 errors
-        raise InputError([f"{path}: not a readable JSON export: {err}"]) from err
-    except RecursionError as err:
-        raise InputError([f"{path}: JSON nested too deeply to be a Label Studio export"]) from err
-    if not isinstance(tasks, list):
-        raise InputError([f"{path}: a Label Studio export is a JSON list of tasks, found {type(tasks).__name__}"])
-    return tasks
+        head.decode("utf-8")
+    except UnicodeDecodeError as err:
+        if err.start < len(head) - 4:  # not just a character cut at the end of the head
+            return f"not a readable JSON export: {err}"
+    first = head.lstrip(JSON_SPACE)[:1]
+    kinds = {b"{": "dict", b'"': "str", b"t": "bool", b"f": "bool", b"n": "null"}
+    found = kinds.get(first, "number" if first in b"-0123456789" and first else None)
+    if found:
+        return f"a Label Studio export is a JSON list of tasks, found {found}"
+    return "not a readable JSON export: it does not start with '['" if first else "not a readable JSON export: the file is empty"
 
 
 @dataclass
@@ -227,34 +264,54 @@ class TaskAnnotations:
                                emails=self.emails)
 
 
-def read_task(path: Path, index: int, task: Any, corpus: Mapping[str, Document], emails: int = 0) -> TaskAnnotations:
+def read_task(path: Path, index: int, task: Union[Task, Malformed, Any], corpus: Mapping[str, Document],
+              emails: int = 0) -> TaskAnnotations:
     """One task of the export, on its own (the ledger does what needs the other tasks). A task with
     e-mail addresses is not read."""
     problems = Problems()
-    out = TaskAnnotations(index, task.get("id") if isinstance(task, dict) else None, None, problems=problems.items, emails=emails)
+    raw = task.raw if isinstance(task, Malformed) else task
+    task_id = task.id if isinstance(task, Task) else raw.get("id") if isinstance(raw, dict) else None
+    out = TaskAnnotations(index, task_id if isinstance(task_id, int) else None, None, problems=problems.items, emails=emails)
     if emails:
         return out
-    doc = _task_document(path, index, task, corpus, problems)
+    if not isinstance(task, Task):
+        _malformed(path, index, task, problems)
+        return out
+    doc = _task_document(path, task, corpus, problems)
     if doc is None:
         return out
     out.doc_id = doc.doc_id
-    where = f"{path}: task {task['id']} (doc {doc.doc_id})"
+    where = f"{path}: task {task.id} (doc {doc.doc_id})"
     chosen = _gold_annotation(where, task, problems)
     out.ambiguous = chosen is AMBIGUOUS
-    for annotation in task.get("annotations") or []:
-        if not isinstance(annotation, dict) or annotation.get("was_cancelled"):
+    for annotation in task.annotations:
+        if annotation.was_cancelled:
             continue
-        at = f"{where}, annotation {annotation.get('id')}"
-        annotated = _read_annotation(at, task, annotation, doc, problems)
-        who = annotation.get("completed_by")
-        annotated.annotator = str(who.get("pseudonym", who.get("id")) if isinstance(who, dict) else who)
-        annotated.ground_truth = bool(annotation.get("ground_truth"))
+        at = f"{where}, annotation {annotation.id}"
+        annotated = _read_annotation(at, task.id, annotation, doc, problems)
+        annotated.annotator = annotation.completed_by.pseudonym
+        annotated.ground_truth = annotation.ground_truth
         out.annotations.append(annotated)
         if annotation is chosen:
             out.gold = annotated
             if annotated.coverage is not None:
                 problems.add(at, f"the gold annotation covers only {annotated.coverage}: gold must cover the whole text")
     return out
+
+
+def _malformed(path: Path, index: int, task: Any, problems: Problems) -> None:
+    """The problem of an element that is not a task of the model, named by its id and document when it has them."""
+    if not isinstance(task, Malformed) or not isinstance(task.raw, dict):
+        problems.add(f"{path}: item {index}", "not a Label Studio task (a JSON object with an integer 'id' and a 'data' object)")
+        return
+    raw = task.raw
+    task_id, data = raw.get("id"), raw.get("data")
+    doc_id = data.get("doc_id") if isinstance(data, dict) else None
+    name = f"task {task_id}" if type(task_id) is int else f"item {index}"
+    if isinstance(doc_id, str) and re.fullmatch(ID_PATTERNS["doc_id"], doc_id) and len(doc_id) <= SLUG_MAX:
+        name += f" (doc {doc_id})"
+    context, what = describe(task.error, raw)
+    problems.add(", ".join([f"{path}: {name}", *context]), what)
 
 
 class Ledger:
@@ -316,25 +373,17 @@ def read_all_annotations(path: Path, corpus: Mapping[str, Document]) -> list[Ann
     return [a for t in list(read_tasks(path, corpus)) for a in t.annotations]
 
 
-def _task_document(path: Path, index: int, task: Any, corpus: Mapping[str, Document], problems: Problems) -> Optional[Document]:
-    """The corpus document a task annotates, if the task is well formed and not stale."""
-    if not isinstance(task, dict) or not isinstance(task.get("data"), dict) or not _is_int(task.get("id")):
-        problems.add(f"{path}: item {index}", "not a Label Studio task (needs an integer 'id' and a 'data' object)")
+def _task_document(path: Path, task: Task, corpus: Mapping[str, Document], problems: Problems) -> Optional[Document]:
+    """The corpus document a task annotates, if it is in the corpus and the task is not stale."""
+    data, where = task.data, f"{path}: task {task.id}"
+    if data.doc_id not in corpus:
+        problems.add(where, f"doc_id {data.doc_id!r} is not in the corpus")
         return None
-    data = task["data"]
-    where = f"{path}: task {task['id']}"
-    text, doc_id = data.get(TEXT_TAG), data.get("doc_id")
-    if not isinstance(text, str):
-        problems.add(where, "task has no text (data.text)")
-        return None
-    if not isinstance(doc_id, str) or doc_id not in corpus:
-        problems.add(where, f"doc_id {doc_id!r} is not in the corpus")
-        return None
-    doc = corpus[doc_id]
-    if sha256_text(text) != doc.text_sha256 or data.get("text_sha256") != doc.text_sha256:
+    doc = corpus[data.doc_id]
+    if sha256_text(data.text) != doc.text_sha256 or data.text_sha256 != doc.text_sha256:
         problems.add(
-            f"{where} (doc {doc_id})",
-            f"stale task: its text (sha256 {sha256_text(text)}, recorded {data.get('text_sha256')}) "
+            f"{where} (doc {doc.doc_id})",
+            f"stale task: its text (sha256 {sha256_text(data.text)}, recorded {data.text_sha256}) "
             f"is not the corpus text (sha256 {doc.text_sha256}); re-push the document and re-annotate",
         )
         return None
@@ -344,16 +393,12 @@ def _task_document(path: Path, index: int, task: Any, corpus: Mapping[str, Docum
 AMBIGUOUS = object()  # several non-cancelled annotations and no ground truth
 
 
-def _gold_annotation(where: str, task: dict, problems: Problems) -> Any:
+def _gold_annotation(where: str, task: Task, problems: Problems) -> Any:
     """The annotation to take as gold, None, or AMBIGUOUS."""
-    annotations = task.get("annotations") or []
-    if not isinstance(annotations, list) or not all(isinstance(a, dict) and _is_int(a.get("id")) for a in annotations):
-        problems.add(where, "'annotations' is not a list of annotation objects with integer ids")
-        return None
-    live = [a for a in annotations if not a.get("was_cancelled")]
-    truths = [a for a in live if a.get("ground_truth")]
+    live = [a for a in task.annotations if not a.was_cancelled]
+    truths = [a for a in live if a.ground_truth]
     if len(truths) > 1:
-        ids = ", ".join(str(a.get("id")) for a in truths)
+        ids = ", ".join(str(a.id) for a in truths)
         problems.add(where, f"{len(truths)} annotations marked ground truth ({ids}): keep one")
         return None
     if truths:
@@ -362,30 +407,43 @@ def _gold_annotation(where: str, task: dict, problems: Problems) -> Any:
         return live[0]
     if len(live) > 1:
         return AMBIGUOUS
-    if annotations:
+    if task.annotations:
         problems.add(where, "every annotation is cancelled: nothing to take as gold (delete or redo them)")
     return None
 
 
-def _read_annotation(where: str, task: dict, annotation: dict, doc: Document, problems: Problems) -> AnnotatedDocument:
-    result = annotation.get("result")
+ATTRIBUTE_ITEMS = (TextAreaItem, ChoicesItem, NumberItem)
+
+
+def read_result(where: str, result: list[dict], doc: Document, problems: Problems) -> AnnotatedDocument:
+    """Result items (as `to_result` writes them, or a prediction's) read into the document model."""
+    try:
+        items = msgspec.convert(result, list[ResultItem], strict=True)
+    except msgspec.ValidationError as err:
+        context, what = describe(err, {"result": result})
+        problems.add(", ".join([where, *context]), what)
+        return AnnotatedDocument(doc)
+    return _read_annotation(where, 0, Annotation(id=0, completed_by=Annotator(id=0, pseudonym="annotator-1"), result=items), doc, problems)
+
+
+def _read_annotation(where: str, task_id: int, annotation: Annotation, doc: Document, problems: Problems) -> AnnotatedDocument:
     out = AnnotatedDocument(doc)
-    if not isinstance(result, list) or not all(isinstance(item, dict) for item in result):
-        problems.add(where, "'result' is not a list of result objects")
-        return out
-    labels, attributes, relations = _well_formed(where, result, problems)
-    if coverage := [r for r in attributes if r["from_name"] == vocab.COVERAGE_TAG]:
+    labels = [r for r in annotation.result if isinstance(r, LabelsItem)]
+    relations = [r for r in annotation.result if isinstance(r, RelationItem)]
+    attributes = [r for r in annotation.result if isinstance(r, ATTRIBUTE_ITEMS) and r.from_name != vocab.COVERAGE_TAG]
+    if coverage := [r for r in annotation.result if isinstance(r, ATTRIBUTE_ITEMS) and r.from_name == vocab.COVERAGE_TAG]:
         out.coverage = _coverage(where, coverage, doc, problems)
-        attributes = [r for r in attributes if r["from_name"] != vocab.COVERAGE_TAG]
     regions, rejected = _read_regions(where, labels, doc, problems)
     if rejected:  # attributes and relations of a rejected region are not reported again
-        attributes = [r for r in attributes if r["id"] not in rejected]
-        relations = [r for r in relations if r["from_id"] not in rejected and r["to_id"] not in rejected]
+        attributes = [r for r in attributes if r.id not in rejected]
+        relations = [r for r in relations if r.from_id not in rejected and r.to_id not in rejected]
     _join_attributes(where, attributes, regions, problems)
     _join_relations(where, relations, regions, problems)
-    source = lambda r: Provenance(task_id=task["id"], annotation_id=annotation.get("id"), region_id=r.id)
+    source = lambda r: Provenance(task_id=task_id, annotation_id=annotation.id, region_id=r.id)  # noqa: E731
     for region in regions.values():
         kind = region.kind
+        if region.refused:
+            continue
         if kind == vocab.ENTITY_TAG:
             entity = _entity(region, source(region), problems)
             if entity:
@@ -403,14 +461,14 @@ def _read_annotation(where: str, task: dict, annotation: dict, doc: Document, pr
     return out
 
 
-def _coverage(where: str, items: list[dict], doc: Document, problems: Problems) -> Optional[tuple[int, int]]:
+def _coverage(where: str, items: list, doc: Document, problems: Problems) -> Optional[tuple[int, int]]:
     """The document-level "start-end" range of a partial annotation; None when it covers the whole text."""
-    texts = [t for item in items for t in (item["value"].get("text") or [])]
+    texts = [t for item in items for t in (item.value.text if isinstance(item, TextAreaItem) else [None])]
     if not texts:
         return None
     try:
         start, end = (int(x) for x in texts[0].strip().split("-"))
-    except ValueError:
+    except (ValueError, AttributeError):
         start = end = None
     if len(texts) > 1 or start is None or not 0 <= start < end <= len(doc.text):
         problems.add(where, f"coverage {texts!r} is not one range 'start-end' within 0-{len(doc.text)}")
@@ -418,52 +476,32 @@ def _coverage(where: str, items: list[dict], doc: Document, problems: Problems) 
     return None if (start, end) == (0, len(doc.text)) else (start, end)
 
 
-def _well_formed(where: str, result: list[dict], problems: Problems) -> tuple[list[dict], list[dict], list[dict]]:
-    """The result items of the expected shape (string ids and names, a value object), as span regions,
-    per-region attributes (and any other type) and relations; the others reported."""
-    labels, attributes, relations = [], [], []
-    for n, item in enumerate(result):
-        get = item.get
-        kind = get("type")
-        if kind == "relation":
-            bad = [k for k in ("from_id", "to_id") if not isinstance(get(k), str)]
-        else:
-            bad = [k for k in ("id", "type", "from_name") if not isinstance(get(k), str)]
-            if not isinstance(get("value"), dict):
-                bad.append("value")
-        if bad:
-            problems.add(f"{where}, result item {n} (id {get('id')!r})", f"malformed {', '.join(bad)}")
-        else:
-            (relations if kind == "relation" else labels if kind == "labels" else attributes).append(item)
-    return labels, attributes, relations
-
-
-def _read_regions(where: str, result: list[dict], doc: Document, problems: Problems) -> tuple[dict[str, Region], set]:
+def _read_regions(where: str, result: list[LabelsItem], doc: Document, problems: Problems) -> tuple[dict[str, Region], set]:
     """The span regions by id, and the ids of those rejected (each reported once)."""
     regions: dict[str, Region] = {}
     rejected: set = set()
     for item in result:
-        rid = item["id"]
+        rid, value = item.id, item.value
         at = f"{where}, region {rid}"
         rejected.add(rid)
-        value = item["value"]
-        tag, labels = item.get("from_name"), value.get("labels")
+        tag, labels = item.from_name, value.labels
         if tag not in LABEL_TAGS:
             problems.add(at, f"unknown from_name {tag!r} (expected one of {sorted(LABEL_TAGS)})")
             continue
-        if item.get("to_name") != TEXT_TAG:
-            problems.add(at, f"to_name {item.get('to_name')!r} is not {TEXT_TAG!r}")
+        if item.to_name != TEXT_TAG:
+            problems.add(at, f"to_name {item.to_name!r} is not {TEXT_TAG!r}")
             continue
-        if not isinstance(labels, list) or len(labels) != 1:
+        if len(labels) != 1:
             problems.add(at, f"a region needs exactly one label, found {labels!r}")
             continue
         if labels[0] not in LABEL_TAGS[tag]:
             problems.add(at, f"unknown label {labels[0]!r} for {tag!r} (expected one of {', '.join(LABEL_TAGS[tag])})")
             continue
-        start, end = value.get("start"), value.get("end")
-        if not _offsets_ok(at, start, end, doc, problems):
+        start, end = value.start, value.end
+        if not 0 <= start < end <= len(doc.text):
+            problems.add(at, f"offsets {start}-{end} are not within 0 <= start < end <= {len(doc.text)} (text length)")
             continue
-        if not _value_text_ok(at, value.get("text"), doc.text, start, end, problems):
+        if not _value_text_ok(at, value.text, doc.text, start, end, problems):
             continue
         if rid in regions:
             problems.add(at, "region id used twice in one annotation")
@@ -471,20 +509,6 @@ def _read_regions(where: str, result: list[dict], doc: Document, problems: Probl
         regions[rid] = Region(id=rid, tag=tag, label=labels[0], start=start, end=end, annotation=where)
         rejected.discard(rid)
     return regions, rejected
-
-
-def _is_int(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-def _offsets_ok(at: str, start: Any, end: Any, doc: Document, problems: Problems) -> bool:
-    if not (_is_int(start) and _is_int(end)):
-        problems.add(at, f"offsets must be integers, found start={start!r} end={end!r}")
-    elif not 0 <= start < end <= len(doc.text):
-        problems.add(at, f"offsets {start}-{end} are not within 0 <= start < end <= {len(doc.text)} (text length)")
-    else:
-        return True
-    return False
 
 
 def _value_text_ok(at: str, value_text: Any, text: str, start: int, end: int, problems: Problems) -> bool:
@@ -500,14 +524,11 @@ def _value_text_ok(at: str, value_text: Any, text: str, start: int, end: int, pr
     return False
 
 
-def _join_attributes(where: str, result: list[dict], regions: dict[str, Region], problems: Problems) -> None:
+def _join_attributes(where: str, result: list, regions: dict[str, Region], problems: Problems) -> None:
     for item in result:
-        kind, rid, name = item["type"], item["id"], item["from_name"]
-        if kind not in ("textarea", "choices"):
-            problems.add(f"{where}, region {rid}", f"unknown result type {kind!r} (from_name {name!r})")
-            continue
+        rid, name = item.id, item.from_name
         if name not in ATTRIBUTE_TAGS:
-            problems.add(f"{where}, region {rid}", f"unknown from_name {name!r} for a {kind} result")
+            problems.add(f"{where}, region {rid}", f"unknown from_name {name!r} for a {type(item).__name__} result")
             continue
         region = regions.get(rid)
         if region is None:
@@ -516,21 +537,27 @@ def _join_attributes(where: str, result: list[dict], regions: dict[str, Region],
         if name not in ATTRIBUTES_BY_KIND[region.kind]:
             problems.add(region.where, f"attribute {name!r} does not apply to a {region.label} span")
             continue
-        values = item["value"].get("text" if kind == "textarea" else "choices")
-        if not isinstance(values, list) or len(values) != 1 or not isinstance(values[0], str):
+        values = [item.value.number] if isinstance(item, NumberItem) else item.value.text if isinstance(item, TextAreaItem) \
+            else item.value.choices
+        if len(values) != 1:
             problems.add(region.where, f"attribute {name!r} needs exactly one value, found {values!r}")
             continue
         if name in region.attributes:
             problems.add(region.where, f"attribute {name!r} given twice")
             continue
-        region.attributes[name] = values[0].strip()
+        value = values[0].strip() if isinstance(values[0], str) else values[0]
+        if name in ATTRIBUTE_PATTERNS and value and not re.fullmatch(ATTRIBUTE_PATTERNS[name], value):
+            problems.add(region.where, f"{name} {value!r} does not match the pattern {ATTRIBUTE_PATTERNS[name]} (README: Ids and names)")
+            region.refused = True
+            continue
+        region.attributes[name] = value
 
 
-def _join_relations(where: str, result: list[dict], regions: dict[str, Region], problems: Problems) -> None:
+def _join_relations(where: str, result: list[RelationItem], regions: dict[str, Region], problems: Problems) -> None:
     """Each relation joins a CLAIM to its claimant (an entity) or to its CUE; direction is not relied on."""
     for item in result:
-        ends = [regions.get(item[k]) for k in ("from_id", "to_id")]
-        at = f"{where}, relation {item.get('from_id')} -> {item.get('to_id')}"
+        ends = [regions.get(item.from_id), regions.get(item.to_id)]
+        at = f"{where}, relation {item.from_id} -> {item.to_id}"
         if None in ends:
             problems.add(at, "relation points to a region that is not in the annotation")
             continue
@@ -540,8 +567,7 @@ def _join_relations(where: str, result: list[dict], regions: dict[str, Region], 
             continue
         claim, other = claims[0], ends[1] if ends[0] is claims[0] else ends[0]
         role = {vocab.ENTITY_TAG: vocab.CLAIMANT_RELATION, vocab.CUE: vocab.CUE_RELATION}.get(other.kind)
-        given = item.get("labels") or []
-        given = given if isinstance(given, list) else [given]
+        given = item.labels
         if role is None:
             problems.add(at, f"a claim can link only to an entity or a CUE, not to a {other.label}")
         elif any(label != role for label in given):
@@ -552,7 +578,7 @@ def _join_relations(where: str, result: list[dict], regions: dict[str, Region], 
 
 
 def _required(region: Region, names: tuple[str, ...], problems: Problems) -> Optional[dict[str, str]]:
-    missing = [n for n in names if n not in vocab.OPTIONAL_ATTRIBUTES and not region.attributes.get(n)]
+    missing = [n for n in names if n not in vocab.OPTIONAL_ATTRIBUTES and region.attributes.get(n) in (None, "")]
     if missing:
         problems.add(region.where, f"missing attribute(s) {', '.join(missing)}")
         return None
@@ -575,7 +601,7 @@ def _number(region: Region, name: str, problems: Problems) -> Optional[float]:
     raw = region.attributes.get(name, "")
     try:
         number = float(raw)
-    except ValueError:
+    except (ValueError, OverflowError):
         number = math.nan
     if not math.isfinite(number):
         problems.add(region.where, f"{name} {raw!r} is not a finite number (write digits, e.g. 1400000000)")
@@ -588,8 +614,9 @@ def _figure(region: Region, source: Provenance, problems: Problems) -> Optional[
     if attrs is None:
         return None
     value = _number(region, "value", problems)
-    value_max = _number(region, "value_max", problems) if attrs.get("value_max") else None
-    if value is None or (attrs.get("value_max") and value_max is None):
+    given_max = attrs.get("value_max") not in (None, "")
+    value_max = _number(region, "value_max", problems) if given_max else None
+    if value is None or (given_max and value_max is None):
         return None
     if value_max is not None and value_max < value:
         problems.add(region.where, f"value_max {value_max} is below value {value}")

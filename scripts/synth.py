@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -27,6 +28,11 @@ WORDS = ("forces advanced towards the border while civilians fled north through 
 FIGURES = [("more than {n} sites", "sites", "lower_bound"), ("nearly {n} people", "people", "approximate"),
            ("{n} troops", "troops", "exact"), ("up to {n} km", "km", "upper_bound")]
 EXTRAS = ["é", "ü", "—", "🚀", "“", "”"]
+
+
+def slug(name: str) -> str:
+    """An entity id of the pattern of ids (ASCII, lower case)."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
 
 
 class _Writer:
@@ -53,7 +59,7 @@ def document(doc_id: str, rng: random.Random) -> AnnotatedDocument:
     def entity() -> Span:
         name, label = rng.choice(NAMES)
         start, end = w.add(name)
-        entities.append(Entity(start, end, None, label=label, entity_id=name.lower(), canonical_name=name))
+        entities.append(Entity(start, end, None, label=label, entity_id=slug(name), canonical_name=name))
         return Span(start, end, None)
 
     spans = 0

@@ -64,7 +64,7 @@ EXPORT_ERRORS = {
         "f587a82027b63d7ec4d76b44decdfe9905b819aec8c255616dd73054dd56f7f1); re-push the document and re-annotate"),
     "task without text": (
         lambda t: t[1]["data"].pop("text"),
-        "{export}: task 2: task has no text (data.text)"),
+        "{export}: task 2 (doc fx2): data: missing required field text"),
     "duplicated task": (
         lambda t: t.append({**copy.deepcopy(t[0]), "id": 99}),
         "{export}: task 99 (doc fx1): a second task for the document (first: task 1)"),

@@ -6,7 +6,7 @@ from dataclasses import replace
 from conftest import FIXTURE_CORPUS, FIXTURE_EXPORT, ROOT
 from scripts.annotate import task_payload
 from scripts.corpus import load_corpus
-from scripts.labelstudio import Problems, _read_annotation, read_export, to_result
+from scripts.labelstudio import Problems, read_export, read_result, to_result
 from scripts.model import Span
 from scripts.preannotate import figure_mentions, known_entities, preannotate
 
@@ -26,7 +26,7 @@ def unsourced(x):
 
 def read_back(annotated):
     problems = Problems()
-    back = _read_annotation("round trip", {"id": 0}, {"id": 0, "result": to_result(annotated)}, annotated.doc, problems)
+    back = read_result("round trip", to_result(annotated), annotated.doc, problems)
     assert problems.items == []
     return back
 
