@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -24,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd.add_argument("--out", type=Path, default=PROJECT_ROOT, help="release root holding README.md and DATASHEET.md")
     build_cmd.add_argument("--workers", type=int, default=None,
                            help="processes reading the export (default: one per core for an export over 64 MB, else none)")
+    build_cmd.add_argument("--allow-removals", action="store_true",
+                           help="accept a release that lacks gold spans or annotations of the published one")
     up_cmd = commands.add_parser("up", help="start the annotators' Label Studio server on 127.0.0.1")
     up_cmd.add_argument("--port", type=int, default=8080)
     up_cmd.add_argument("--no-push", action="store_true", help="only start the server (by default `up` also pushes the corpus)")
@@ -41,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     release_cmd = commands.add_parser("release", help="bump the version, rebuild, write the schema snapshot and the CHANGELOG entry")
     release_cmd.add_argument("--since", help="what to diff the annotations against: an export, a release folder or git:<ref> "
                                              "(default: git:v<last released version>)")
+    release_cmd.add_argument("--allow-removals", action="store_true", help="accept removing gold spans (see `build`)")
     diff_cmd = commands.add_parser("annotation-diff", help="spans added, removed and changed between two exports or releases")
     diff_cmd.add_argument("old", help="an export (.json), a release folder (with data/) or git:<ref>")
     diff_cmd.add_argument("new", nargs="?", default="annotations/export.json")
@@ -55,7 +59,29 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {"benchmark": _benchmark, "build": _build, "agreement": _agreement, "schema-diff": _schema_diff, "release": _release,
                 "annotation-diff": _annotation_diff, "publish": _publish}
-    return handlers.get(args.command, _server)(args)
+    try:
+        return handlers.get(args.command, _server)(args)
+    except InputError as err:
+        return fail(f"{args.command} refused: the input does not read cleanly; nothing was written", err.problems)
+    except OSError as err:  # disk full, read-only folder, a file too large, a network error
+        where = f" ({err.filename})" if getattr(err, "filename", None) else ""
+        return fail(f"{args.command} failed: {err.strerror or err}{where}; nothing published was changed. "
+                    "Free space or fix the permissions, then run it again", [])
+    except KeyboardInterrupt:
+        return fail(f"{args.command} interrupted; nothing published was changed", [], 130)
+    except Exception as err:  # noqa: BLE001 - a message, never a traceback (SYRIA_NEWS_SPANS_DEBUG=1 shows it)
+        if os.environ.get("SYRIA_NEWS_SPANS_DEBUG"):
+            raise
+        return fail(f"{args.command} failed unexpectedly ({type(err).__name__}: {err}); nothing published was changed. "
+                    "Run again with SYRIA_NEWS_SPANS_DEBUG=1 for the details and report them", [], 3)
+
+
+def fail(headline: str, lines: list[str], code: int = 2) -> int:
+    """Prints a refusal: one headline, then one line per problem, all made safe (no address, no control character)."""
+    from scripts.labelstudio import safe
+
+    print("\n".join(safe(line) for line in [headline, *lines]), file=sys.stderr)
+    return code
 
 
 def _benchmark(args) -> int:
@@ -93,14 +119,11 @@ def _release(args) -> int:
     from scripts.versions import release
 
     try:
-        done = release(PROJECT_ROOT, args.since)
+        done = release(PROJECT_ROOT, args.since, allow_removals=args.allow_removals)
     except (InputError, ValidationFailed) as err:
-        problems = err.problems if isinstance(err, InputError) else err.report
-        print("release refused; the version is unchanged:\n" + "\n".join(problems), file=sys.stderr)
-        return 2
+        return fail("release refused; the version is unchanged:", err.problems if isinstance(err, InputError) else err.report)
     except ValueError as err:
-        print(f"release refused: {err}", file=sys.stderr)
-        return 2
+        return fail(f"release refused: {err}", [])
     print(f"released {done['version']} ({done['level']} since {done['previous'] or 'nothing'}): card, datasheet, "
           f"schemas/snapshots/v{done['version']}.json and CHANGELOG.md written.\n"
           f"Commit, then tag it:  git tag {done['tag']} && git push origin {done['tag']}\n"
@@ -114,8 +137,7 @@ def _annotation_diff(args) -> int:
     try:
         old, new = (load_side(side, PROJECT_ROOT / "corpus", PROJECT_ROOT) for side in (args.old, args.new))
     except (InputError, ValueError, OSError) as err:
-        print("annotation-diff refused: " + ("\n".join(err.problems) if isinstance(err, InputError) else str(err)), file=sys.stderr)
-        return 2
+        return fail("annotation-diff refused:", err.problems if isinstance(err, InputError) else [str(err)])
     result = diff(old, new)
     print(json.dumps(result, indent=1, ensure_ascii=False) if args.json else as_text(result))
     return 0
@@ -128,8 +150,7 @@ def _publish(args) -> int:
     try:
         print("\n".join(publish(PROJECT_ROOT, args.repo_id, dataset_version(), args.dry_run)))
     except PublishRefused as err:
-        print(f"publish refused: {err}", file=sys.stderr)
-        return 2
+        return fail(f"publish refused: {err}", [])
     return 0
 
 
@@ -140,8 +161,7 @@ def _agreement(args) -> int:
     try:
         annotations = read_all_annotations(args.export, load_corpus(args.corpus))
     except InputError as err:
-        print("agreement refused:\n" + "\n".join(err.problems), file=sys.stderr)
-        return 2
+        return fail("agreement refused:", err.problems)
     result = {"inter_annotator": agreement(annotations), "against_gold": against_gold(annotations)}
     print("Inter-annotator agreement (ground truth excluded)\n" + table(result["inter_annotator"]))
     for annotator, scores in result["against_gold"].items():
@@ -176,14 +196,12 @@ def _server(args) -> int:
         if args.command == "push":
             return 0
     except InputError as err:
-        print(f"{args.command} refused: the input does not read cleanly:\n" + "\n".join(err.problems), file=sys.stderr)
-        return 2
+        return fail(f"{args.command} refused: the input does not read cleanly:", err.problems)
     except annotate.ServerError as err:
-        print(f"{args.command} failed: {err}", file=sys.stderr)
-        return 1
+        return fail(f"{args.command} failed: {err}", [], 1)
     where = annotate.DEFAULT_HOME.relative_to(PROJECT_ROOT)
     print(f"Label Studio is up at {server.url}\n"
-          f"log in as {server.credentials.username}; the password and API token are in {where}/credentials.json\n"
+          f"the admin's login, password and API token are in {where}/credentials.json\n"
           f"(or set LABEL_STUDIO_USERNAME / LABEL_STUDIO_PASSWORD / LABEL_STUDIO_USER_TOKEN before the first `up`)")
     return 0
 
@@ -195,15 +213,11 @@ def _build(args) -> int:
     if export is None:
         print("no Label Studio export in annotations/ yet: publishing the documents only")
     try:
-        releases = build(args.corpus, export, args.out, workers=args.workers)
+        releases = build(args.corpus, export, args.out, workers=args.workers, allow_removals=args.allow_removals)
     except InputError as err:
-        print(f"build refused: {len(err.problems)} problem(s) in the input; nothing was written", file=sys.stderr)
-        print("\n".join(err.problems), file=sys.stderr)
-        return 2
+        return fail(f"build refused: {len(err.problems)} problem(s) in the input; nothing was written", err.problems)
     except ValidationFailed as err:
-        print(f"validation failed: {len(err.report)} failure(s); nothing was written", file=sys.stderr)
-        print("\n".join(err.report), file=sys.stderr)
-        return 1
+        return fail(f"validation failed: {len(err.report)} failure(s); nothing was written", err.report, 1)
     for r in releases:
         print(f"{r.name}: {r.num_rows} rows -> {r.files[0]} (sha256 {r.sha256[:16]}…)")
     return 0

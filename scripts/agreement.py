@@ -1,7 +1,7 @@
 """Inter-annotator agreement on tasks with two or more non-cancelled annotations.
 
 Per layer and annotator pair, spans are matched one to one, exactly (same offsets)
-or by overlap (greedy, largest overlap first). Precision takes the pair's first
+or by overlap (a maximum matching of spans sharing a character, scripts/intervals.py). Precision takes the pair's first
 annotator as reference. On exactly matched spans: label agreement (entity label,
 claim kind, figure kind), figure value and unit agreement, claimant agreement.
 Counts are summed over documents and pairs (micro average). A partial annotation
@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Optional
 
+from scripts.intervals import overlap_matching
 from scripts.model import AnnotatedDocument, Span
 
 LAYERS = ("entities", "claims", "figures")
@@ -45,14 +46,7 @@ class LayerCounts:
 
 
 def _overlap_matches(a: list[Span], b: list[Span]) -> int:
-    pairs = sorted(((min(x.end, y.end) - max(x.start, y.start), i, j) for i, x in enumerate(a) for j, y in enumerate(b)
-                    if min(x.end, y.end) > max(x.start, y.start)), reverse=True)
-    used_a, used_b = set(), set()
-    for _, i, j in pairs:
-        if i not in used_a and j not in used_b:
-            used_a.add(i)
-            used_b.add(j)
-    return len(used_a)
+    return len(overlap_matching([(x.start, x.end) for x in a], [(y.start, y.end) for y in b]))
 
 
 def _offsets(span: Optional[Span]):

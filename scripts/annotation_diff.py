@@ -3,6 +3,7 @@ document and layer. Either side is a Label Studio export (a .json file, read wit
 release folder (holding data/), or `git:<ref>` (the release committed at a tag or commit)."""
 from __future__ import annotations
 
+import re
 import subprocess
 import tarfile
 import tempfile
@@ -29,8 +30,9 @@ def load_side(side: str, corpus_dir: Path, repo: Path) -> dict[str, pl.DataFrame
     from scripts.tables import build_tables
 
     if side.startswith("git:"):
+        commit = resolve_commit(repo, side[4:])
         with tempfile.TemporaryDirectory() as tmp:
-            archive = subprocess.run(["git", "-C", str(repo), "archive", side[4:], "data"], capture_output=True)
+            archive = subprocess.run(["git", "-C", str(repo), "archive", commit, "--", "data"], capture_output=True)
             if archive.returncode:
                 raise ValueError(f"{side}: {archive.stderr.decode(errors='replace').strip()}")
             tarfile.open(fileobj=BytesIO(archive.stdout)).extractall(tmp, filter="data")
@@ -40,6 +42,17 @@ def load_side(side: str, corpus_dir: Path, repo: Path) -> dict[str, pl.DataFrame
         return read_release(path)
     corpus = load_corpus(corpus_dir)
     return build_tables(corpus, read_export(path, corpus))
+
+
+def resolve_commit(repo: Path, ref: str) -> str:
+    """The commit a ref names, resolved before any other git call (so a ref can never be read as an
+    option); ValueError when it names no commit of the repository."""
+    found = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
+                           capture_output=True, text=True)
+    commit = found.stdout.strip()
+    if found.returncode or not re.fullmatch(r"[0-9a-f]{40,64}", commit):
+        raise ValueError(f"git:{ref!r} names no commit of {repo} (give a tag, a branch or a commit: git:v1.0.0)")
+    return commit
 
 
 def diff(old: dict[str, pl.DataFrame], new: dict[str, pl.DataFrame]) -> dict:

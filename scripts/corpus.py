@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Iterator, Optional
 
+import msgspec
 import yaml
 
+from scripts.export_model import SLUG, CorpusMetadata, DocumentEntry, describe
 from scripts.model import Document, InputError
 
 METADATA = "documents.yaml"
@@ -34,25 +36,20 @@ class Corpus(Mapping):
 
     def __init__(self, corpus_dir: Path, keep_texts: bool = False) -> None:
         meta_path = corpus_dir / METADATA
-        try:
-            meta = yaml.load(meta_path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)  # libyaml: as safe_load, faster
-            entries = meta["documents"]
-        except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError) as err:
-            raise InputError([f"{meta_path}: cannot read the corpus metadata: {err}"]) from err
         self.dir, self.entries, self.texts = corpus_dir, {}, {}
         problems, source_files = [], set()
-        for entry in entries:
-            doc_id = entry["doc_id"]
+        for entry in read_metadata(meta_path):
+            doc_id = entry.doc_id
             if doc_id in self.entries:
                 problems.append(f"{meta_path}: doc {doc_id} is listed twice")
                 continue
-            if entry["source_file"] in source_files:  # unique across the corpus (the schema checks it bucket by bucket)
-                problems.append(f"{meta_path}: doc {doc_id}: source file {entry['source_file']} is listed twice")
+            if entry.source_file in source_files:  # unique across the corpus (the schema checks it bucket by bucket)
+                problems.append(f"{meta_path}: doc {doc_id}: source file {entry.source_file} is listed twice")
                 continue
             doc = _read_document(corpus_dir, entry, problems)
             if doc is not None:
                 self.entries[doc_id] = entry
-                source_files.add(entry["source_file"])
+                source_files.add(entry.source_file)
                 if keep_texts:
                     self.texts[doc_id] = doc
         if problems:
@@ -77,16 +74,38 @@ class Corpus(Mapping):
         return doc_id in self.entries
 
 
-def _read_document(corpus_dir: Path, entry: dict, problems: list[str]) -> Optional[Document]:
+def read_metadata(meta_path: Path) -> list[DocumentEntry]:
+    """documents.yaml decoded into the strict model (scripts/export_model.py); InputError naming the file,
+    the entry and the field otherwise."""
+    try:
+        meta = yaml.load(meta_path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)  # libyaml: as safe_load, faster
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise InputError([f"{meta_path}: cannot read the corpus metadata: {err}"]) from err
+    try:
+        return msgspec.convert(meta, CorpusMetadata, strict=True).documents
+    except msgspec.ValidationError as err:
+        context, what = describe(err, meta)
+        entry = re.search(r"\$\.documents\[(\d+)\]", str(err))
+        doc_id = meta["documents"][int(entry.group(1))].get("doc_id") if entry and isinstance(
+            meta["documents"][int(entry.group(1))], dict) else None
+        name = f"entry {int(entry.group(1)) + 1}" if entry else "the file"
+        name += f" (doc {doc_id})" if isinstance(doc_id, str) and re.fullmatch(SLUG, doc_id) else ""
+        raise InputError([f"{meta_path}: {name}: {what}"]) from err
+
+
+def _read_document(corpus_dir: Path, entry: DocumentEntry, problems: list[str]) -> Optional[Document]:
     """The document of a metadata entry, if its file is there, UTF-8, free of control characters and
     the text recorded (hash and length); else None and the problem."""
-    doc_id = entry["doc_id"]
+    doc_id = entry.doc_id
     path = corpus_dir / f"{doc_id}.txt"
     where = f"{path} (doc {doc_id})"
     try:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         problems.append(f"{where}: corpus file is missing")
+        return None
+    except OSError as err:
+        problems.append(f"{where}: cannot read the corpus file: {err.strerror or err}")
         return None
     except UnicodeDecodeError as err:
         problems.append(f"{where}: not UTF-8 ({err.reason} at byte {err.start})")
@@ -96,13 +115,13 @@ def _read_document(corpus_dir: Path, entry: dict, problems: list[str]) -> Option
                         "a text may hold printable characters, spaces, tabs and newlines only")
         return None
     digest = sha256_text(text)
-    if digest != entry["text_sha256"]:
+    if digest != entry.text_sha256:
         problems.append(f"{where}: text changed: sha256 {digest} but documents.yaml records "
-                        f"{entry['text_sha256']}; annotated texts must never be edited")
+                        f"{entry.text_sha256}; annotated texts must never be edited")
         return None
-    if len(text) != entry["n_chars"]:
-        problems.append(f"{where}: {len(text)} code points but documents.yaml records {entry['n_chars']}")
+    if len(text) != entry.n_chars:
+        problems.append(f"{where}: {len(text)} code points but documents.yaml records {entry.n_chars}")
         return None
-    return Document(doc_id=doc_id, text=text, text_sha256=digest, title=entry["title"], publisher=entry["publisher"],
-                    published=entry["published"], language=entry["language"], source_file=entry["source_file"],
-                    rights=entry["rights"])
+    return Document(doc_id=doc_id, text=text, text_sha256=digest, title=entry.title, publisher=entry.publisher,
+                    published=entry.published, language=entry.language, source_file=entry.source_file,
+                    rights=entry.rights)

@@ -18,18 +18,18 @@ import msgspec
 from msgspec import Meta, Struct
 
 # One pattern per kind of id; README "Ids and names" documents them.
-SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"  # doc ids, entity ids, claim group ids
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z"  # doc ids, entity ids, claim group ids
 ID_PATTERNS = {
     "doc_id": SLUG,
     "entity_id": SLUG,
     "claim_group_id": SLUG,
-    "region_id": r"^[A-Za-z0-9_-]{1,64}$",  # Label Studio's own (e.g. "xK3_a9Q-2b") and ours ("e0_6")
-    "pseudonym": r"^annotator-[1-9][0-9]{0,5}$",
-    "source_file": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",
-    "sha256": r"^[0-9a-f]{64}$",
+    "region_id": r"^[A-Za-z0-9_-]{1,64}\Z",  # Label Studio's own (e.g. "xK3_a9Q-2b") and ours ("e0_6")
+    "pseudonym": r"^annotator-[1-9][0-9]{0,5}\Z",
+    "source_file": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z",
+    "sha256": r"^[0-9a-f]{64}\Z",
 }
 # A one-line published string: no control character (C0, DEL, C1) and no bidirectional override.
-LINE = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+LINE = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*\Z"
 SLUG_MAX = 80
 
 
@@ -158,7 +158,7 @@ class DocumentEntry(Struct, forbid_unknown_fields=True):
     source_file: _str(ID_PATTERNS["source_file"], 128)
     text_sha256: Sha256
     n_chars: Int32
-    language: _str(r"^[a-z]{2}$", 2)
+    language: _str(r"^[a-z]{2}\Z", 2)
     rights: Line
     title: Optional[Line] = None
     publisher: Optional[Line] = None
@@ -202,9 +202,24 @@ def _has(node: Any, step: Any) -> bool:
     return isinstance(node, list) and isinstance(step, int) and step < len(node)
 
 
+PATTERN_WORDS = {
+    SLUG: "lower-case ASCII letters and digits joined by single hyphens (e.g. d000, ahmet-davutoglu)",
+    LINE: "one line without control characters",
+    ID_PATTERNS["region_id"]: "1 to 64 ASCII letters, digits, '_' or '-'",
+    ID_PATTERNS["pseudonym"]: "a pseudonym annotator-N (take the export with `python -m scripts pull`)",
+    ID_PATTERNS["source_file"]: "a file name of ASCII letters, digits, '.', '_' or '-'",
+    ID_PATTERNS["sha256"]: "64 lower-case hexadecimal digits",
+}
+
+
 def _plain(message: str) -> str:
     """msgspec's message in the words of the rest of our reports."""
-    message = re.sub(r"`([^`]*)`", r"\1", message).replace("Object missing required field", "missing required field")
+    message = re.sub(r"`([^`]*)`", r"\1", message)
     if "matching regex" in message:
-        return "does not match the pattern " + message.split("matching regex ", 1)[1]
-    return message.replace("Expected", "expected").replace("got", "found").replace("Invalid value", "invalid value")
+        pattern = message.split("matching regex ", 1)[1].strip("'")
+        return "must be " + PATTERN_WORDS.get(pattern.encode().decode("unicode_escape"), f"of the pattern {pattern}")
+    for old, new in (("Object missing required field", "missing required field"), ("Object contains unknown field", "unknown field"),
+                     ("Invalid RFC3339 encoded date", "expected a date YYYY-MM-DD"), ("Expected", "expected"), ("got", "found"),
+                     ("Invalid value", "invalid value"), ("array", "list"), ("length >= 1", "a non-empty value")):
+        message = message.replace(old, new)
+    return message

@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import shutil
+import sys
 import tempfile
 import tomllib
 from collections.abc import Mapping
@@ -20,7 +21,7 @@ from typing import Optional
 
 import polars as pl
 
-from schemas.tables import SPLIT, TABLES, decode_labels, empty
+from schemas.tables import SPAN_LAYERS, SPLIT, TABLES, decode_labels, empty
 from scripts.agreement import Tally
 from scripts.buckets import Buckets, Stopwatch
 from scripts.card import ConfigRelease, render_datasheet, render_readme
@@ -55,15 +56,16 @@ def read_release(root: Path) -> dict[str, pl.DataFrame]:
 
 
 def build(corpus_dir: Path, export: Optional[Path], release_root: Path, version: Optional[str] = None,
-          shard_rows: int = SHARD_ROWS, workers: Optional[int] = None, stopwatch: Optional[Stopwatch] = None) -> list[ConfigRelease]:
+          shard_rows: int = SHARD_ROWS, workers: Optional[int] = None, stopwatch: Optional[Stopwatch] = None,
+          allow_removals: bool = False) -> list[ConfigRelease]:
     """Builds into release_root (which holds README.md and DATASHEET.md). Raises InputError or
-    ValidationFailed, leaving release_root untouched, when anything is wrong. `workers`: see importer.chunks;
-    `stopwatch` collects the seconds of each stage."""
+    ValidationFailed, leaving release_root untouched, when anything is wrong, and InputError when the new
+    release lacks gold spans or annotations of the published one, unless `allow_removals`.
+    `workers`: see importer.chunks; `stopwatch` collects the seconds of each stage."""
     stopwatch = stopwatch or Stopwatch()
     with stopwatch("import"):
         corpus = Corpus(corpus_dir)  # every file checked; the texts are read again when needed
-    with locked(release_root), tempfile.TemporaryDirectory(prefix=STAGING_PREFIX, dir=release_root) as tmp:
-        staging = Path(tmp)
+    with locked(release_root), staging_folder(release_root) as staging:
         buckets, tally = Buckets(corpus, staging, shard_rows, stopwatch), Tally()
         if export is not None:
             _import(export, corpus, workers, buckets, tally, stopwatch)
@@ -72,6 +74,12 @@ def build(corpus_dir: Path, export: Optional[Path], release_root: Path, version:
             raise ValidationFailed(report)
         with stopwatch("write"):
             releases = buckets.close()
+        lost = removals(release_root, staging)
+        if lost and not allow_removals:
+            raise InputError([f"the new release would lose {len(lost)} gold span(s) or annotation(s) of the published one; "
+                              "if that is intended, build again with --allow-removals", *lost[:MAX_LISTED],
+                              *([f"… and {len(lost) - MAX_LISTED} more"] if len(lost) > MAX_LISTED else [])])
+        with stopwatch("write"):
             readme = (release_root / "README.md").read_text(encoding="utf-8")
             datasheet = (release_root / "DATASHEET.md").read_text(encoding="utf-8")
             has_spans = any(r.name != "documents" for r in releases)
@@ -85,6 +93,28 @@ def build(corpus_dir: Path, export: Optional[Path], release_root: Path, version:
                 roll_back(staging, release_root)
                 raise
     return releases
+
+
+MAX_LISTED = 200
+
+
+def removals(published: Path, staged: Path) -> list[str]:
+    """What the published release holds and the staged one lacks: gold spans (by span id), and every
+    span of an annotator's annotation of a document."""
+    def read(root: Path, table: str, columns: list[str]) -> pl.DataFrame:
+        files = sorted((root / "data" / table).glob(f"{SPLIT}-*.parquet"))
+        return pl.concat([pl.read_parquet(f, columns=columns) for f in files]) if files else empty(table).select(columns)
+
+    lost = []
+    for layer in SPAN_LAYERS:
+        gone = read(published, layer, ["doc_id", "span_id", "text"]).join(read(staged, layer, ["span_id"]), on="span_id", how="anti")
+        lost += [f"doc {d}: {layer} {sid} {text!r} would be removed" for d, sid, text in gone.sort("span_id").iter_rows()]
+    key = ["doc_id", "annotator"]
+    old, new = (read(root, "annotations_raw", [*key, "ls_annotation_id"]).group_by(key).agg(pl.col("ls_annotation_id").n_unique().alias("n"))
+                for root in (published, staged))
+    fewer = old.join(new, on=key, how="left").filter(pl.col("n_right").fill_null(0) < pl.col("n")).sort(key)
+    lost += [f"doc {d}: {who} would have {after or 0} annotation(s) instead of {before}" for d, who, before, after in fewer.iter_rows()]
+    return lost
 
 
 def _import(export: Path, corpus: Mapping[str, Document], workers: Optional[int], buckets: Buckets, tally: Tally, stopwatch: Stopwatch) -> None:
@@ -108,8 +138,17 @@ def _import(export: Path, corpus: Mapping[str, Document], workers: Optional[int]
 # ---- the swap: one build at a time, and a killed build rolled back by the next ----
 
 STAGING_PREFIX = ".build-"
+OWNER = ".syria-news-spans-staging"  # in every staging folder a build makes: only those are ever rolled back or removed
 SWAPPING = "SWAPPING"  # marker in a staging folder whose contents are being swapped in
 RELEASED = ("data", *CARD_FILES)
+
+
+@contextlib.contextmanager
+def staging_folder(release_root: Path):
+    """A new staging folder in the release root, marked as this project's, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix=STAGING_PREFIX, dir=release_root) as tmp:
+        (Path(tmp) / OWNER).touch()
+        yield Path(tmp)
 
 
 @contextlib.contextmanager
@@ -119,52 +158,81 @@ def locked(release_root: Path):
     fd = os.open(release_root, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        recover(release_root)
+        restored = recover(release_root)
+        if restored:
+            print(f"rolled back the unfinished swap of a killed build: {', '.join(restored)} restored", file=sys.stderr)
         yield
     finally:
         os.close(fd)  # releases the lock
 
 
+def write_durably(path: Path, text: str) -> None:
+    """Written, flushed to disk and renamed into place, the folder flushed too: after a crash the file is
+    either absent or whole."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def swap_steps(staging: Path, release_root: Path):
     """Moves the staged release in, one atomic rename per step (yielded after each, so a test can stop
     between two). The previous files go into the staging folder first, for `roll_back` to put back."""
-    existed = [name for name in RELEASED if (release_root / name).exists()]
-    (staging / SWAPPING).write_text(json.dumps(existed), encoding="utf-8")
+    staged = [name for name in RELEASED if (staging / name).exists()]
+    write_durably(staging / SWAPPING, json.dumps({"staged": staged}))
     yield
-    for name in RELEASED:
-        if name in existed:
+    for name in staged:
+        if (release_root / name).exists():
             os.replace(release_root / name, staging / f"{name}.old")
             yield
         os.replace(staging / name, release_root / name)
         yield
+    _fsync_dir(release_root)
     (staging / SWAPPING).unlink()
 
 
 def roll_back(staging: Path, release_root: Path) -> list[str]:
-    """Puts back what an unfinished swap from `staging` replaced; returns the names restored."""
+    """Puts back what an unfinished swap from `staging` replaced; returns the names restored. A marker that
+    cannot be read (a crash while it was written) counts as a swap of every released name: a name still in
+    the staging folder was not moved in, and a name whose previous version waits there is put back."""
     marker = staging / SWAPPING
     if not marker.exists():
         return []
-    existed, restored = json.loads(marker.read_text(encoding="utf-8")), []
-    for name in RELEASED:
+    try:
+        staged = [n for n in json.loads(marker.read_text(encoding="utf-8"))["staged"] if n in RELEASED]
+    except (OSError, ValueError, KeyError, TypeError):
+        staged = list(RELEASED)
+    restored = []
+    for name in staged:
         target, backup = release_root / name, staging / f"{name}.old"
         moved_in = not (staging / name).exists()
-        if backup.exists() or (moved_in and name not in existed and target.exists()):
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
+        if moved_in and target.exists():
+            shutil.rmtree(target) if target.is_dir() else target.unlink()
             restored.append(name)
         if backup.exists():
             os.replace(backup, target)
+            restored += [] if name in restored else [name]
     marker.unlink()
     return restored
 
 
 def recover(release_root: Path) -> list[str]:
-    """Rolls back every swap a killed build left unfinished and removes leftover staging folders."""
+    """Rolls back every swap a killed build left unfinished and removes its staging folders (only folders
+    a build made: a user's own `.build-something` is left alone)."""
     restored = []
     for staging in sorted(release_root.glob(f"{STAGING_PREFIX}*")):
-        restored += roll_back(staging, release_root)
-        shutil.rmtree(staging, ignore_errors=True)
+        if (staging / OWNER).is_file():
+            restored += roll_back(staging, release_root)
+            shutil.rmtree(staging, ignore_errors=True)
     return restored

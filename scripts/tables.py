@@ -1,13 +1,12 @@
 """The document model as the published tables (polars frames in the column order of schemas.tables)."""
 from __future__ import annotations
 
-from typing import Optional
-
 import polars as pl
 import pyarrow as pa
 
 from schemas.tables import LAYER_LETTER, SORT_KEYS, SPAN_LAYERS, TABLES, arrow_schema, empty
-from scripts.model import AnnotatedDocument, Claim, Document, InputError, Span
+from scripts.intervals import contained, innermost_containers
+from scripts.model import AnnotatedDocument, Document, InputError, Span
 from scripts.tokens import sentence_rows
 
 
@@ -33,11 +32,6 @@ def _document_row(doc: Document) -> dict:
     }
 
 
-def _innermost_claim(span: Span, claims: list[Claim]) -> Optional[Claim]:
-    """The shortest claim, other than the span itself, whose span contains it."""
-    around = [c for c in claims if c.start <= span.start and span.end <= c.end and (c.start, c.end) != (span.start, span.end)]
-    return min(around, key=lambda c: (c.end - c.start, c.start), default=None)
-
 
 def _layer_values(doc: Document, layer: str, span) -> dict:
     """The layer's own columns of a span (as annotated, nothing derived)."""
@@ -54,14 +48,14 @@ def _rows(annotated: AnnotatedDocument) -> dict[str, list[dict]]:
     doc, claims = annotated.doc, annotated.claims
     rows = {layer: [{**_span_row(doc, layer, s), **_layer_values(doc, layer, s)} for s in getattr(annotated, layer)]
             for layer in SPAN_LAYERS}
-    for row, claim in zip(rows["claims"], claims):
-        parent = _innermost_claim(claim, claims)
-        row["parent_claim_span_id"] = span_id(doc.doc_id, "claims", parent) if parent else None
-        inside = sorted((f for f in annotated.figures if claim.start <= f.start and f.end <= claim.end), key=lambda f: (f.start, f.end))
-        row["figure_span_ids"] = [span_id(doc.doc_id, "figures", f) for f in inside]
-    for row, figure in zip(rows["figures"], annotated.figures):
-        claim = _innermost_claim(figure, claims)
-        row["claim_span_id"] = span_id(doc.doc_id, "claims", claim) if claim else None
+    claim_spans, figures = [(c.start, c.end) for c in claims], annotated.figures
+    figure_spans = [(f.start, f.end) for f in figures]
+    parents = innermost_containers(claim_spans, claim_spans)  # the innermost other claim around each: a quote in a report
+    for row, parent, inside in zip(rows["claims"], parents, contained(claim_spans, figure_spans)):
+        row["parent_claim_span_id"] = None if parent is None else span_id(doc.doc_id, "claims", claims[parent])
+        row["figure_span_ids"] = [span_id(doc.doc_id, "figures", figures[i]) for i in inside]
+    for row, claim in zip(rows["figures"], innermost_containers(figure_spans, claim_spans)):
+        row["claim_span_id"] = None if claim is None else span_id(doc.doc_id, "claims", claims[claim])
     return rows
 
 

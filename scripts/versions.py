@@ -60,7 +60,7 @@ def add_to_changelog(changelog: Path, entry: str) -> None:
     _write_atomic(changelog, head.rstrip("\n") + "\n\n" + entry + ("\n## " + rest if sep else ""))
 
 
-def release(root: Path, since: str | None, today: dt.date | None = None) -> dict:
+def release(root: Path, since: str | None, today: dt.date | None = None, allow_removals: bool = False) -> dict:
     """Makes the next release in `root` (a checkout). Returns what was done; raises on any failure,
     restoring the version it found."""
     from scripts.release import build, dataset_version
@@ -79,7 +79,7 @@ def release(root: Path, since: str | None, today: dt.date | None = None) -> dict
     version = bump(previous, level) if previous else found
     set_version(pyproject, version)
     try:
-        build(root / "corpus", export if export.exists() else None, root, version)
+        build(root / "corpus", export if export.exists() else None, root, version, allow_removals=allow_removals)
     except BaseException:
         set_version(pyproject, found)
         raise

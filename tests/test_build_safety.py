@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from scripts.__main__ import main
 from conftest import FIXTURE_CORPUS, FIXTURE_EXPORT, ROOT, load_fixture_export, release_root, tree_digest
-from scripts.release import RELEASED, build, recover, swap_steps
+from scripts.release import OWNER, RELEASED, SWAPPING, build, recover, swap_steps
 
 
 def released(root: Path) -> dict[str, str]:
@@ -87,7 +88,35 @@ def staged(base: Path, root: Path) -> tuple[Path, Path]:
     shutil.copytree(base / "A", root)
     staging = root / ".build-test"
     staging.mkdir()
+    (staging / OWNER).touch()
     for name in RELEASED:
         copy = shutil.copytree if (base / "B" / name).is_dir() else shutil.copy
         copy(base / "B" / name, staging / name)
     return staging, root
+
+
+@pytest.mark.parametrize("marker", [b"", b'{"stag', b"\x00\xff"], ids=["empty", "truncated", "garbage"])
+def test_an_unreadable_swap_marker_is_rolled_back_not_a_traceback(two_releases, tmp_path, marker, capsys):
+    """A crash while the marker was written leaves it empty or cut: the next build rolls back what it can
+    and builds, with a message and no traceback."""
+    exports, digests, base = two_releases
+    staging, root = staged(base, tmp_path / "root")
+    steps = swap_steps(staging, root)
+    for _ in range(3):  # marker written, data/ moved out, the new data/ moved in
+        next(steps)
+    (staging / SWAPPING).write_bytes(marker)
+    assert main(["build", "--corpus", str(FIXTURE_CORPUS), "--export", str(exports["A"]), "--out", str(root)]) == 0
+    err = capsys.readouterr().err
+    assert "rolled back the unfinished swap of a killed build: data restored" in err and "Traceback" not in err
+    assert released(root) == digests["A"] and list(root.glob(".build-*")) == []
+
+
+def test_a_users_own_build_folder_is_never_deleted(two_releases, tmp_path):
+    exports, digests, base = two_releases
+    root = tmp_path / "root"
+    shutil.copytree(base / "A", root)
+    mine = root / ".build-notes"
+    mine.mkdir()
+    (mine / "todo.txt").write_text("mine", encoding="utf-8")
+    build(FIXTURE_CORPUS, exports["B"], root)
+    assert (mine / "todo.txt").read_text(encoding="utf-8") == "mine" and released(root) == digests["B"]

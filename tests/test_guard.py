@@ -1,0 +1,248 @@
+"""The guard against inputs outside the catalogue (issue 11): one test per class of attack, each of which
+lost or leaked data before. Every refusal names its place, echoes no address, and changes nothing published."""
+from __future__ import annotations
+
+import copy
+import json
+import resource
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import FIXTURE_CORPUS, ROOT, load_fixture_export, release_root, tree_digest
+from scripts.__main__ import main
+from scripts.corpus import sha256_text
+from scripts.labelstudio import EMAIL, to_result
+from scripts.model import AnnotatedDocument, Claim, Document, Span
+
+ADDRESS = "jane.doe" + "\\u0040" + "example.org"  # written escaped, as an attacker's export would
+
+
+@pytest.fixture
+def release(fixture_release, tmp_path) -> Path:
+    copied = tmp_path / "release"
+    shutil.copytree(fixture_release, copied)
+    return copied
+
+
+def build(release: Path, export: Path, corpus: Path = FIXTURE_CORPUS, *extra: str) -> int:
+    return main(["build", "--corpus", str(corpus), "--export", str(export), "--out", str(release), *extra])
+
+
+def refused(release: Path, raw: bytes, tmp_path: Path, capsys, corpus: Path = FIXTURE_CORPUS) -> str:
+    """Builds `raw` as the export: refused with a message, no traceback, no address, nothing changed."""
+    export = tmp_path / "export.json"
+    export.write_bytes(raw)
+    before = tree_digest(release)
+    assert build(release, export, corpus) != 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and not EMAIL.search(err) and "nothing was written" in err, err
+    assert tree_digest(release) == before
+    return err
+
+
+def annotation(tasks, task_id, annotation_id):
+    return next(a for t in tasks if t["id"] == task_id for a in t["annotations"] if a["id"] == annotation_id)
+
+
+def test_an_escaped_address_of_an_annotator_is_found(release, tmp_path, capsys):
+    tasks = load_fixture_export()
+    raw = json.dumps(tasks).replace('"pseudonym": "annotator-1"}, "result"', f'"pseudonym": "annotator-1", "note": "{ADDRESS}"}}, "result"', 1)
+    assert "\\u0040" in raw
+    err = refused(release, raw.encode(), tmp_path, capsys)
+    assert "holds 1 e-mail address(es) of annotators" in err
+
+
+@pytest.mark.parametrize("address", ["jane.doe@example.org", "jane.doe\uff20example.org", "annotator-1@annotators.invalid"])
+def test_an_address_in_the_annotator_field_is_refused_by_its_pattern(release, tmp_path, capsys, address):
+    tasks = load_fixture_export()
+    annotation(tasks, 1, 2)["completed_by"]["pseudonym"] = address
+    err = refused(release, json.dumps(tasks).encode(), tmp_path, capsys)
+    assert "e-mail address" in err or "completed_by.pseudonym: must be a pseudonym annotator-N" in err
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("was_cancelled", "false", "annotation 3: was_cancelled: expected bool, found str"),  # in task 2
+    ("ground_truth", "false", "annotation 1: ground_truth: expected bool, found str"),
+    ("ground_truth", 1, "annotation 1: ground_truth: expected bool, found int"),
+    ("id", 2**63, "annotation 9223372036854775808: id: expected int <= 9223372036854775807"),
+    ("id", "1", "annotation 1: id: expected int, found str"),
+    ("result", {"0": 1}, "annotation 1: result: expected list, found object"),
+])
+def test_a_value_of_the_wrong_json_type_is_refused_with_its_place(release, tmp_path, capsys, field, value, expected):
+    tasks = load_fixture_export()
+    task = 2 if field == "was_cancelled" else 1
+    annotation(tasks, task, 3 if task == 2 else 1)[field] = value
+    err = refused(release, json.dumps(tasks).encode(), tmp_path, capsys)
+    assert f"task {task} (doc fx{task}), {expected}" in err, err
+
+
+def test_a_task_id_beyond_int64_is_refused_not_a_crash(release, tmp_path, capsys):
+    tasks = load_fixture_export()
+    tasks[0]["id"] = 2**63
+    err = refused(release, json.dumps(tasks).encode(), tmp_path, capsys)
+    assert "task 9223372036854775808 (doc fx1): id: expected int <= 9223372036854775807" in err
+
+
+def test_a_label_that_is_not_a_string_is_refused(release, tmp_path, capsys):
+    tasks = load_fixture_export()
+    region = next(r for r in annotation(tasks, 1, 1)["result"] if r.get("id") == "a1" and r["type"] == "labels")
+    region["value"]["labels"] = [{"GPE": True}]
+    err = refused(release, json.dumps(tasks).encode(), tmp_path, capsys)
+    assert "task 1 (doc fx1), annotation 1, region a1: value.labels[0]: expected str, found object" in err
+
+
+@pytest.mark.parametrize("attribute, value", [("entity_id", "../../etc"), ("entity_id", "Turkey Republic"),
+                                              ("canonical_name", "Turkey\n<!-- /generated:usage -->"), ("unit", "km\x1b[31m")])
+def test_ids_and_names_match_their_pattern(release, tmp_path, capsys, attribute, value):
+    tasks = load_fixture_export()
+    item = next(r for t in tasks for a in t["annotations"] for r in a["result"] if r.get("from_name") == attribute)
+    item["value"]["text"] = [value]
+    err = refused(release, json.dumps(tasks).encode(), tmp_path, capsys)
+    assert f"{attribute} {value!r}".replace("\x1b", "\\x1b") in err and "does not match the pattern" in err, err
+
+
+def test_a_byte_order_mark_is_named(release, tmp_path, capsys):
+    err = refused(release, b"\xef\xbb\xbf" + json.dumps(load_fixture_export()).encode(), tmp_path, capsys)
+    assert "starts with a UTF-8 byte order mark (BOM)" in err
+
+
+def test_a_huge_export_that_is_not_a_list_is_refused_from_its_start(release, tmp_path, capsys):
+    big = tmp_path / "big.json"
+    with big.open("wb") as f:  # 300 MB of one JSON object
+        f.write(b'{"tasks": "')
+        f.write(b"x" * (300 << 20))
+        f.write(b'"}')
+    before = tree_digest(release)
+    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert build(release, big) == 2
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - usage < 200_000  # KB: the file was never read whole
+    assert "a Label Studio export is a JSON list of tasks, found dict" in capsys.readouterr().err
+    assert tree_digest(release) == before
+
+
+# ---- documents.yaml ----
+
+def corpus_with(tmp_path: Path, change) -> Path:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURE_CORPUS, corpus)
+    meta = yaml.safe_load((corpus / "documents.yaml").read_text(encoding="utf-8"))
+    change(meta)
+    (corpus / "documents.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    return corpus
+
+
+METADATA_ERRORS = {
+    "missing doc_id": (lambda m: m["documents"][0].pop("doc_id"), "entry 1: documents[0]: missing required field doc_id"),
+    "doc_id not a string": (lambda m: m["documents"][0].update(doc_id=7), "entry 1: documents[0].doc_id: expected str, found int"),
+    "documents: null": (lambda m: m.update(documents=None), "the file: documents: expected list, found null"),
+    "published not a date": (lambda m: m["documents"][1].update(published="March 2"),
+                             "entry 2 (doc fx2): documents[1].published: expected a date YYYY-MM-DD"),
+    "path in doc_id": (lambda m: m["documents"][0].update(doc_id="../../../outside/secret"),
+                       "entry 1: documents[0].doc_id: must be lower-case ASCII letters and digits joined by single hyphens "
+                       "(e.g. d000, ahmet-davutoglu)"),
+    "marker in a title": (lambda m: m["documents"][0].update(title="x\n<!-- /generated:usage -->"),
+                          "entry 1 (doc fx1): documents[0].title: must be one line without control characters"),
+    "n_chars not a number": (lambda m: m["documents"][0].update(n_chars="234"), "entry 1 (doc fx1): documents[0].n_chars: expected int, found str"),
+}
+
+
+@pytest.mark.parametrize("case", METADATA_ERRORS, ids=str)
+def test_corpus_metadata_of_the_wrong_type_is_refused(case, release, tmp_path, capsys):
+    change, expected = METADATA_ERRORS[case]
+    corpus = corpus_with(tmp_path, change)
+    err = refused(release, (ROOT / "tests" / "fixtures" / "export.json").read_bytes(), tmp_path, capsys, corpus)
+    assert f"{corpus / 'documents.yaml'}: {expected}" in err.splitlines(), err
+
+
+def test_a_corpus_entry_that_is_a_folder_is_refused(release, tmp_path, capsys):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURE_CORPUS, corpus)
+    (corpus / "fx2.txt").unlink()
+    (corpus / "fx2.txt").mkdir()
+    err = refused(release, (ROOT / "tests" / "fixtures" / "export.json").read_bytes(), tmp_path, capsys, corpus)
+    assert f"{corpus / 'fx2.txt'} (doc fx2): cannot read the corpus file: Is a directory" in err
+
+
+# ---- no silent removal ----
+
+@pytest.mark.parametrize("change", ["empty export", "a task lost", "an annotation lost"])
+def test_the_build_refuses_to_remove_gold_or_annotations(release, tmp_path, capsys, change):
+    tasks = load_fixture_export()
+    if change == "empty export":
+        tasks = []
+    elif change == "a task lost":
+        tasks = tasks[:1]
+    else:
+        tasks[0]["annotations"] = [a for a in tasks[0]["annotations"] if a["id"] != 2]
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    before = tree_digest(release)
+    assert build(release, export) == 2
+    err = capsys.readouterr().err
+    assert "if that is intended, build again with --allow-removals" in err
+    if change == "an annotation lost":
+        assert "doc fx1: annotator-1 would have 1 annotation(s) instead of 2" in err, err
+    else:
+        assert "doc fx2: entities fx2:e0-6 'Russia' would be removed" in err, err
+    assert tree_digest(release) == before
+    assert build(release, export, FIXTURE_CORPUS, "--allow-removals") == 0
+
+
+# ---- environment errors: a message, and the release intact ----
+
+def test_a_file_too_large_gives_a_message_and_the_release_stays(release):
+    """The build's Parquet cannot be written (a file-size limit, as a full disk would): one message, no traceback."""
+    export = ROOT / "tests" / "fixtures" / "export.json"
+    before = tree_digest(release)
+    code = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+            "resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000)); from scripts.__main__ import main; sys.exit(main(sys.argv[1:]))")
+    done = subprocess.run([sys.executable, "-c", code, "build", "--corpus", str(FIXTURE_CORPUS), "--export", str(export), "--out", str(release)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "build failed:" in done.stderr and "File too large" in done.stderr and "nothing published was changed" in done.stderr, done.stderr
+    assert tree_digest(release) == before
+
+
+# ---- O(n log n): a document of thousands of nested claims by two annotators ----
+
+def nested_claims(n: int, tmp_path: Path) -> tuple[Path, Path]:
+    """A corpus of one document and an export in which two annotators each give n claims nested like
+    parentheses, sharing one cue."""
+    text = "said " + "ab " * (n + 10)
+    doc = Document("nested", text, sha256_text(text), None, None, None, "en", "nested.txt", "test")
+    cue = Span(0, 4, None)
+    claims = [Claim(5 + i, len(text) - 1 - i, None, claim_kind="direct", cue=cue, claimant=None, claimant_type="none",
+                    claim_group_id=None) for i in range(n)]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "nested.txt").write_text(text, encoding="utf-8")
+    meta = {"documents": [{"doc_id": "nested", "source_file": "nested.txt", "title": None, "publisher": None, "published": None,
+                           "language": "en", "text_sha256": doc.text_sha256, "n_chars": len(text), "rights": "test"}]}
+    (corpus / "documents.yaml").write_text(yaml.safe_dump(meta), encoding="utf-8")
+    result = to_result(AnnotatedDocument(doc, claims=claims))
+    annotations = [{"id": k, "completed_by": {"id": k, "pseudonym": f"annotator-{k}"}, "result": copy.deepcopy(result),
+                    "ground_truth": k == 1} for k in (1, 2)]
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([{"id": 1, "data": {"text": text, "doc_id": "nested", "text_sha256": doc.text_sha256},
+                                   "annotations": annotations}]), encoding="utf-8")
+    return corpus, export
+
+
+def test_nested_claims_build_in_bounded_memory(tmp_path):
+    """4,000 nested claims by two annotators took 24 s and 2.6 GB (every overlapping pair listed, every
+    claim scanned per claim); what is left is linear in the spans and in the characters they publish."""
+    corpus, export = nested_claims(4000, tmp_path)
+    root = release_root(tmp_path / "release")
+    code = ("import resource, sys; from scripts.__main__ import main; code = main(sys.argv[1:]); "
+            "print('peak', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", code, "build", "--corpus", str(corpus), "--export", str(export), "--out", str(root)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "claims: 4000 rows" in done.stdout
+    peak_kb = int(done.stdout.rsplit("peak ", 1)[1])
+    assert peak_kb < 1_800_000, peak_kb
