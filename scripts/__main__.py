@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     publish_cmd = commands.add_parser("publish", help="upload the release to a Hugging Face dataset repo and tag it")
     publish_cmd.add_argument("repo_id", help="the dataset repo, e.g. my-org/syria-news-spans")
     publish_cmd.add_argument("--dry-run", action="store_true", help="list what would be uploaded where; no network")
+    publish_cmd.add_argument("--release", type=Path, default=PROJECT_ROOT, help="the release folder (default: this checkout)")
     bench_cmd = commands.add_parser("benchmark", help="the build's cost by stage at growing sizes, against a floor measured in the same run")
     bench_cmd.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="gold spans per synthetic corpus")
     bench_cmd.add_argument("--work", type=Path, default=PROJECT_ROOT / ".bench", help="where corpora and releases go (git-ignored)")
@@ -148,7 +149,7 @@ def _publish(args) -> int:
     from scripts.release import dataset_version
 
     try:
-        print("\n".join(publish(PROJECT_ROOT, args.repo_id, dataset_version(), args.dry_run)))
+        print("\n".join(publish(args.release, args.repo_id, dataset_version(), args.dry_run)))
     except PublishRefused as err:
         return fail(f"publish refused: {err}", [])
     return 0

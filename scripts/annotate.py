@@ -12,10 +12,12 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -65,7 +67,13 @@ def credentials(home: Path) -> Credentials:
     """From LABEL_STUDIO_USERNAME / _PASSWORD / _USER_TOKEN, else from home/credentials.json (made on first use)."""
     stored = home / "credentials.json"
     if stored.exists():
-        saved = json.loads(stored.read_text())
+        try:
+            saved = json.loads(stored.read_text())
+            saved = {k: saved[k] for k in ("username", "password", "token") if isinstance(saved[k], str)}
+            assert len(saved) == 3
+        except (ValueError, KeyError, TypeError, AssertionError) as err:
+            raise ServerError(f"{stored} is not the credentials file `up` writes ({type(err).__name__}); delete it, and the "
+                              f"server's data in {home / 'data'} made with it, and run `up` again") from err
     else:
         saved = {"username": "admin@localhost", "password": secrets.token_urlsafe(16), "token": secrets.token_hex(20)}
         home.mkdir(parents=True, exist_ok=True)
@@ -303,17 +311,21 @@ def snapshot(server: Server, pid: int) -> list[dict]:
 
 
 def pseudonymize(tasks: list[dict], mapping: dict[str, str]) -> list[dict]:
-    """Every user object (a dict with an e-mail) becomes {id, pseudonym}; any other e-mail string its pseudonym.
-    `mapping` (e-mail -> annotator-N) is extended in place and must stay out of git."""
+    """Annotators' identities replaced by stable pseudonyms: every user object (a dict with an e-mail)
+    becomes {id, pseudonym}, and an address in any other metadata string its pseudonym. The texts are
+    never touched: the task's `data`, and the values of annotation and prediction results (an article may
+    quote an address). `mapping` (e-mail -> annotator-N) is extended in place and must stay out of git."""
 
     def name(email: str) -> str:
         return mapping.setdefault(email.lower(), f"annotator-{len(mapping) + 1}")
 
-    def scrub(node):
+    def scrub(node, key=""):
+        if key in ("data", "value"):
+            return node
         if isinstance(node, dict):
             if isinstance(node.get("email"), str):
                 return {"id": node.get("id"), "pseudonym": name(node["email"])}
-            return {k: scrub(v) for k, v in node.items()}
+            return {k: scrub(v, k) for k, v in node.items()}
         if isinstance(node, list):
             return [scrub(v) for v in node]
         if isinstance(node, str) and EMAIL.search(node):
@@ -342,9 +354,12 @@ def removals(committed: list[dict], pulled: list[dict]) -> list[str]:
     return lost
 
 
-def pull(server: Server, export: Path, mapping_file: Path, allow_removals: bool = False) -> list[str]:
-    """Writes the project's snapshot export, pseudonymized, to `export` atomically.
-    Refuses (ServerError) an export that would lose annotations unless allow_removals; returns what goes."""
+def pull(server: Server, export: Path, mapping_file: Path, allow_removals: bool = False,
+         corpus_dir: Path = PROJECT_ROOT / "corpus") -> list[str]:
+    """Writes the project's snapshot export, pseudonymized, to `export` atomically, after it passed every
+    check of the build (the strict model, the texts against the corpus, the whole import and the
+    schemas: a pull never writes what the build would refuse). Refuses (ServerError) an export that
+    would lose annotations unless allow_removals; returns what goes."""
     pid = project_id(sdk(server), create=False)
     if pid is None:
         raise ServerError(f"no project {PROJECT_TITLE!r} on {server.url}: run push first")
@@ -356,15 +371,31 @@ def pull(server: Server, export: Path, mapping_file: Path, allow_removals: bool 
         raise ServerError("pull refused: the export would lose annotations (pass --allow-removals to accept):\n"
                           + "\n".join(lost))
     text = json.dumps(tasks, indent=1, ensure_ascii=False) + "\n"
-    if EMAIL.search(text):
-        raise ServerError("pull refused: an e-mail address is still in the export after pseudonymization")
-    _write_atomic(mapping_file, json.dumps(mapping, indent=1))
+    check_as_the_build_does(text, corpus_dir)
+    _write_atomic(mapping_file, json.dumps(mapping, indent=1), private=True)
     _write_atomic(export, text)
     return lost
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def check_as_the_build_does(export_text: str, corpus_dir: Path) -> None:
+    """Builds the export into a scratch release: InputError or ValidationFailed, as the build would raise."""
+    from scripts.release import CARD_FILES, build
+
+    with tempfile.TemporaryDirectory(prefix="pull-check-") as tmp:
+        root = Path(tmp)
+        for name in CARD_FILES:
+            shutil.copy(PROJECT_ROOT / name, root / name)
+        (root / "export.json").write_text(export_text, encoding="utf-8")
+        build(corpus_dir, root / "export.json", root, allow_removals=True)
+
+
+def _write_atomic(path: Path, text: str, private: bool = False) -> None:
+    """Written under a temporary name, then renamed; `private`: readable by its owner only (the pseudonym
+    mapping holds addresses)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
     os.replace(tmp, path)

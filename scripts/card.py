@@ -16,6 +16,7 @@ from datasets.info import DatasetInfosDict
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from schemas.tables import SPAN_LAYERS, SPLIT, TABLES, features
+from scripts.model import InputError
 
 CONFIG_DESCRIPTIONS = {
     "documents": "The articles: text and per-document metadata.",
@@ -93,12 +94,30 @@ def card_data(releases: list[ConfigRelease], version: str, annotated: bool) -> D
 
 
 def replace_blocks(text: str, blocks: dict[str, str], source: str) -> str:
+    """Every generated block rewritten whole. A block runs from a line that is exactly its opening marker
+    to a line that is exactly its closing one; data never makes such a line (`quoted` escapes "<" and ">"),
+    so no value can close a block early, and a rebuild from clean input restores the card."""
+    lines = text.split("\n")
     for name, body in blocks.items():
-        pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(<!-- /generated:{name} -->)", re.S)
-        if not pattern.search(text):
-            raise ValueError(f"{source}: no '<!-- generated:{name} -->' … '<!-- /generated:{name} -->' block")
-        text = pattern.sub(lambda m: m.group(1) + body.rstrip("\n") + "\n" + m.group(2), text)
-    return text
+        opening, closing = f"<!-- generated:{name} -->", f"<!-- /generated:{name} -->"
+        starts, ends = ([i for i, line in enumerate(lines) if line == marker] for marker in (opening, closing))
+        if len(starts) != 1 or len(ends) != 1 or ends[0] < starts[0]:
+            raise InputError([f"{source}: needs exactly one line {opening!r} and, after it, one line {closing!r} (found {len(starts)} "
+                              f"and {len(ends)}); restore them from git"])
+        new = body.rstrip("\n").split("\n")
+        if any(MARKER.match(line) for line in new):
+            raise InputError([f"{source}: the generated block {name!r} would hold a marker line"])
+        lines[starts[0] + 1:ends[0]] = new
+    return "\n".join(lines)
+
+
+MARKER = re.compile(r"\s*<!--\s*/?generated:")
+
+
+def quoted(value) -> str:
+    """The Python repr of a value from the data, with "<" and ">" escaped inside its strings (as \\x3c, \\x3e: the
+    same value for Python, and never an HTML comment or a marker for Markdown)."""
+    return repr(value).replace("<", "\\x3c").replace(">", "\\x3e")
 
 
 def _loaded(root: Path, r: ConfigRelease) -> tuple[str, dict]:
@@ -121,7 +140,7 @@ def usage_block(root: Path, releases: list[ConfigRelease]) -> str:
             lines += [">>> {k: v for k, v in documents[\"test\"][0].items() if k not in (\"text\", \"rights\")}"]
         else:
             lines += [f'>>> {r.name}["test"][0]']
-        lines.append(repr(first))
+        lines.append(quoted(first))
     lines.append("```")
     return "\n".join(lines)
 

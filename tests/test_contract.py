@@ -225,7 +225,7 @@ def test_publish_dry_run_lists_the_release_without_network(clone):
         "README.md", "DATASHEET.md", "CHANGELOG.md"]
 
 
-def test_publish_refuses_a_release_that_fails_validation(clone):
+def test_publish_refuses_data_that_is_not_the_release_of_the_card(clone):
     import polars as pl
 
     path = clone / "data" / "entities" / "test-00000-of-00001.parquet"
@@ -233,5 +233,5 @@ def test_publish_refuses_a_release_that_fails_validation(clone):
     table.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("Alepo")).otherwise(pl.col("text")).alias("text")).write_parquet(path)
     done = run(clone, "publish", "someone/syria-news-spans", "--dry-run")
     assert done.returncode == 2
-    assert "publish refused: the release fails validation" in done.stderr
-    assert "entities: doc d000, span d000:e0-6: span_text_matches_document failed" in done.stderr
+    assert "publish refused: the data is not the release the card describes" in done.stderr
+    assert "entities: data/entities/ does not have the sha256 the card gives" in done.stderr

@@ -246,3 +246,140 @@ def test_nested_claims_build_in_bounded_memory(tmp_path):
     assert "claims: 4000 rows" in done.stdout
     peak_kb = int(done.stdout.rsplit("peak ", 1)[1])
     assert peak_kb < 1_800_000, peak_kb
+
+
+# ---- the card: no value can close a generated block ----
+
+MARKERS = ["<!-- /generated:usage -->", "<!-- generated:fields -->", "---", "```"]
+
+
+def test_markers_in_names_and_titles_cannot_break_the_card(fixture_release, release, tmp_path):
+    tasks = load_fixture_export()
+    for item in (r for t in tasks for a in t["annotations"] for r in a["result"]):
+        if item.get("from_name") == "canonical_name" and item["value"]["text"] == ["Turkey"]:  # the first entity's name
+            item["value"]["text"] = [" ".join(MARKERS)]
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    corpus = corpus_with(tmp_path, lambda m: m["documents"][0].update(title=" ".join(reversed(MARKERS))))
+    assert build(release, export, corpus) == 0
+    readme = (release / "README.md").read_text(encoding="utf-8")
+    for name in ("configs", "agreement", "usage", "fields"):
+        assert readme.count(f"\n<!-- generated:{name} -->\n") == 1 and readme.count(f"\n<!-- /generated:{name} -->\n") == 1
+    assert "\\x3c!-- /generated:usage --\\x3e" in readme  # the value, escaped, as Python reads it
+    assert build(release, ROOT / "tests" / "fixtures" / "export.json") == 0  # a rebuild from clean input repairs the card
+    for name in ("README.md", "DATASHEET.md"):
+        assert (release / name).read_bytes() == (fixture_release / name).read_bytes()
+
+
+def test_a_card_without_its_markers_is_refused_with_a_message(release, capsys):
+    readme = release / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8").replace("<!-- /generated:usage -->\n", "", 1), encoding="utf-8")
+    before = tree_digest(release)
+    assert build(release, ROOT / "tests" / "fixtures" / "export.json") == 2
+    err = capsys.readouterr().err
+    assert "README.md: needs exactly one line '<!-- generated:usage -->' and, after it, one line '<!-- /generated:usage -->' " \
+           "(found 1 and 0); restore them from git" in err and "Traceback" not in err
+    assert tree_digest(release) == before
+
+
+# ---- publish: only the release the card describes, never a half-swapped one ----
+
+def publish(root: Path, *extra: str) -> subprocess.CompletedProcess:
+    import os
+    return subprocess.run([sys.executable, "-m", "scripts", "publish", "someone/syria-news-spans", "--release", str(root), *extra],
+                          cwd=ROOT, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+
+
+def other_release(tmp_path: Path) -> Path:
+    tasks = load_fixture_export()
+    next(r for r in annotation(tasks, 1, 1)["result"] if r.get("id") == "a1" and r["type"] == "labels")["value"]["labels"] = ["LOC"]
+    export = tmp_path / "export-b.json"
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    root = release_root(tmp_path / "b")
+    assert build(root, export) == 0
+    return root
+
+
+def test_publish_rolls_back_a_half_swapped_release_first(release, tmp_path):
+    from scripts.release import OWNER, RELEASED, swap_steps
+
+    b = other_release(tmp_path)
+    before = tree_digest(release)
+    staging = release / ".build-killed"
+    staging.mkdir()
+    (staging / OWNER).touch()
+    for name in RELEASED:
+        (shutil.copytree if (b / name).is_dir() else shutil.copy)(b / name, staging / name)
+    steps = swap_steps(staging, release)
+    for _ in range(3):  # killed after the new data/ moved in, before the card did
+        next(steps)
+    assert tree_digest(release) != before
+    done = publish(release, "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "rolled back the unfinished swap of a killed build: data restored" in done.stderr
+    assert tree_digest(release) == before
+
+
+def test_publish_refuses_parquet_that_the_card_does_not_describe(release, tmp_path):
+    b = other_release(tmp_path)
+    shutil.copy(b / "data/entities/test-00000-of-00001.parquet", release / "data/entities/test-00000-of-00001.parquet")
+    done = publish(release, "--dry-run")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "entities: data/entities/ does not have the sha256 the card gives" in done.stderr
+
+
+def test_a_network_error_in_publish_is_a_message(release):
+    done = publish(release)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "publish refused: the upload to someone/syria-news-spans failed" in done.stderr
+    assert "nothing was tagged; check the network and HF_TOKEN, then publish again" in done.stderr
+
+
+# ---- every command: a message and a non-zero exit, never a traceback ----
+
+def _garbage(path: str, content: bytes = b'{"pid": "x", "port": [1]') -> callable:
+    def write(clone: Path) -> None:
+        (clone / path).parent.mkdir(parents=True, exist_ok=True)
+        (clone / path).write_bytes(content)
+    return write
+
+
+COMMANDS = {
+    "build": (["build"], _garbage("annotations/export.json", b'[{"id": "1", "data": 5}, 3, "x"]')),
+    "release": (["release"], _garbage("annotations/export.json", b'[{"id": 1, "data": {"doc_id": "../x"}}]')),
+    "annotation-diff": (["annotation-diff", "git:--output=annotations/export.json"], None),
+    "annotation-diff of a broken export": (["annotation-diff", "git:HEAD", "annotations/export.json"],
+                                           _garbage("annotations/export.json", b"\xef\xbb\xbf[]")),
+    "publish": (["publish", "someone/syria-news-spans", "--dry-run"], lambda clone: shutil.rmtree(clone / "data")),
+    "schema-diff": (["schema-diff", "--gate"], lambda clone: [p.write_text("{", encoding="utf-8")
+                                                              for p in (clone / "schemas" / "snapshots").glob("*.json")]),
+    "pull": (["pull"], _garbage(".label-studio/server.json")),
+    "push": (["push"], _garbage(".label-studio/server.json")),
+    "up": (["up", "--port", "9"], _garbage(".label-studio/credentials.json")),
+    "agreement": (["agreement"], _garbage("corpus/documents.yaml", b"documents: [{doc_id: 5}]")),
+}
+
+
+@pytest.fixture(scope="module")
+def committed(tmp_path_factory) -> Path:
+    """A clone of the project at its last commit (the commands run in copies of it)."""
+    target = tmp_path_factory.mktemp("committed") / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(target)], check=True)
+    return target
+
+
+@pytest.mark.parametrize("case", COMMANDS, ids=str)
+def test_every_command_fails_with_a_message_not_a_traceback(case, committed, tmp_path):
+    args, breakage = COMMANDS[case]
+    clone = tmp_path / "clone"
+    shutil.copytree(committed, clone, symlinks=True)
+    if breakage:
+        breakage(clone)
+    before = tree_digest(clone / "data") | {"export": (clone / "annotations" / "export.json").read_bytes()}
+    done = subprocess.run([sys.executable, "-m", "scripts", *args], cwd=clone, capture_output=True, text=True,
+                          env={**__import__("os").environ, "HF_HUB_OFFLINE": "1"}, timeout=300)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0 and "Traceback" not in output, output
+    assert done.stderr.strip() and len(done.stderr.strip().splitlines()[0]) < 400, output
+    assert (tree_digest(clone / "data") if (clone / "data").exists() else {}) | {
+        "export": (clone / "annotations" / "export.json").read_bytes()} == (before if case != "publish" else {"export": before["export"]})

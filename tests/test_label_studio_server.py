@@ -20,6 +20,7 @@ from scripts.agreement import against_gold, agreement
 from scripts.annotate import task_payload
 from scripts.labelstudio import read_all_annotations
 from scripts.corpus import load_corpus
+from scripts.model import InputError
 from scripts.release import build
 
 CONFIG = (ROOT / "annotations" / "labeling_config.xml").read_text(encoding="utf-8")
@@ -95,7 +96,7 @@ def round_trip(server, tmp_path_factory):
     second.annotations.create(id=tasks["fx2"], result=results[4])
     folder = tmp_path_factory.mktemp("pulled")
     export, mapping = folder / "export.json", folder / "pseudonyms.json"
-    assert annotate.pull(server, export, mapping) == []
+    assert annotate.pull(server, export, mapping, corpus_dir=FIXTURE_CORPUS) == []
     return tasks, export, mapping
 
 
@@ -137,11 +138,31 @@ def test_pull_refuses_to_lose_an_annotation(server, round_trip, tmp_path):
     second_on_fx1 = [a for a in ls.annotations.list(id=tasks["fx1"]) if not a.ground_truth][0]
     ls.annotations.delete(id=second_on_fx1.id)
     with pytest.raises(annotate.ServerError, match=r"doc fx1: 2 annotation\(s\) \(\d+, \d+\) would become 1"):
-        annotate.pull(server, committed, mapping)
+        annotate.pull(server, committed, mapping, corpus_dir=FIXTURE_CORPUS)
     assert committed.read_bytes() == before
-    lost = annotate.pull(server, committed, mapping, allow_removals=True)
+    lost = annotate.pull(server, committed, mapping, allow_removals=True, corpus_dir=FIXTURE_CORPUS)
     assert len(lost) == 1 and lost[0].startswith("doc fx1:")
     assert len(json.loads(committed.read_text())[0]["annotations"]) == 1
+
+
+def test_pull_refuses_a_text_edited_on_the_server_and_writes_nothing(server, round_trip, tmp_path):
+    """The build would refuse the stale task; so does pull, before it writes anything."""
+    tasks, export, mapping = round_trip
+    committed = tmp_path / "export.json"
+    shutil.copy(export, committed)
+    before, mapping_before = committed.read_bytes(), mapping.read_bytes()
+    with server.client() as client:
+        task = client.get(f"/api/tasks/{tasks['fx2']}/").json()
+        edited = {**task["data"], "text": task["data"]["text"].replace("Ankara", "Ankaraa")}
+        assert client.patch(f"/api/tasks/{tasks['fx2']}/", json={"data": edited}).status_code == 200
+    try:
+        with pytest.raises(InputError) as refused:
+            annotate.pull(server, committed, mapping, allow_removals=True, corpus_dir=FIXTURE_CORPUS)
+        assert any(f"task {tasks['fx2']} (doc fx2): stale task" in line for line in refused.value.problems), refused.value.problems
+        assert committed.read_bytes() == before and mapping.read_bytes() == mapping_before
+    finally:
+        with server.client() as client:
+            client.patch(f"/api/tasks/{tasks['fx2']}/", json={"data": task["data"]})
 
 
 def test_agreement_between_the_two_users(round_trip):

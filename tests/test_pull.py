@@ -32,3 +32,16 @@ def test_removals_lists_tasks_gone_and_annotations_lost():
         "doc d001: task 2 with 1 annotation(s) is gone",
     ]
     assert removals(committed, committed + [task("d003", 4, 1)]) == []
+
+
+def test_texts_that_quote_an_address_are_never_rewritten():
+    """An article may quote an address ("Write to tips@…"): data and region values stay as they are."""
+    quoted = "@".join(["tips", "news.example"])
+    region = {"id": "a1", "type": "labels", "value": {"start": 9, "end": 9 + len(quoted), "text": quoted, "labels": ["ORG"]}}
+    tasks = [{"data": {"text": f"Write to {quoted} today", "doc_id": "d9"},
+              "annotations": [{"completed_by": {"id": 3, "email": ADDRESS}, "result": [region]}],
+              "predictions": [{"result": [region]}]}]
+    out = pseudonymize(tasks, {})
+    assert out[0]["data"] == tasks[0]["data"]
+    assert out[0]["annotations"][0]["result"] == [region] and out[0]["predictions"][0]["result"] == [region]
+    assert out[0]["annotations"][0]["completed_by"] == {"id": 3, "pseudonym": "annotator-1"}
