@@ -57,8 +57,12 @@ def latest_snapshot(folder: Path = SNAPSHOTS) -> tuple[str, dict] | None:
     versions = sorted((parse_version(p.stem[1:]), p) for p in folder.glob("v*.json"))
     if not versions:
         return None
-    data = json.loads(versions[-1][1].read_text(encoding="utf-8"))
-    return data["version"], data["tables"]
+    path = versions[-1][1]
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data["version"], data["tables"]
+    except (ValueError, KeyError, TypeError) as err:
+        raise ValueError(f"{path} is not a readable schema snapshot ({type(err).__name__}: {err}); restore it from git") from err
 
 
 def _checks(column: dict) -> dict:

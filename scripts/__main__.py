@@ -99,7 +99,10 @@ def _schema_diff(args) -> int:
     from schemas import contract
     from scripts.release import dataset_version
 
-    latest = contract.latest_snapshot()
+    try:
+        latest = contract.latest_snapshot()
+    except ValueError as err:
+        return fail(f"schema-diff refused: {err}", [])
     if latest is None:
         print("no released schema snapshot yet")
         return 1 if args.gate else 0
