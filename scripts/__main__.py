@@ -1,10 +1,11 @@
-"""Command line: `python -m scripts build|up|down|push|pull|agreement|enter-passes|schema-diff|release|annotation-diff|publish|benchmark`
+"""Command line: `python -m scripts build|up|down|push|pull|review|adjudicate|agreement|enter-passes|schema-diff|release|annotation-diff|publish|benchmark`
 (see README.md)."""
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -31,9 +32,18 @@ def main(argv: list[str] | None = None) -> int:
     up_cmd.add_argument("--port", type=int, default=8080)
     up_cmd.add_argument("--no-push", action="store_true", help="only start the server (by default `up` also pushes the corpus)")
     commands.add_parser("down", help="stop the Label Studio server")
-    commands.add_parser("push", help="create or update the project: one task per document, the current gold as predictions")
+    push_cmd = commands.add_parser("push", help="create or update the project: one task per document, the current gold as predictions")
+    push_cmd.add_argument("--blind", metavar="ANNOTATOR",
+                          help="a project of its own for an independent pass (its tasks hold no gold, only rule-based figures)")
+    review_cmd = commands.add_parser("review", help="where the annotations of a document disagree, per layer, with the text")
+    review_cmd.add_argument("doc_id")
+    adjudicate_cmd = commands.add_parser("adjudicate", help="make an annotator's annotation of a document its ground truth")
+    adjudicate_cmd.add_argument("doc_id")
+    adjudicate_cmd.add_argument("annotator", help="the annotator's pseudonym (annotator-N), as `review` shows it")
     pull_cmd = commands.add_parser("pull", help="write the project's annotations (pseudonymized) to annotations/export.json")
-    pull_cmd.add_argument("--allow-removals", action="store_true", help="accept an export with fewer annotations than the committed one")
+    pull_cmd.add_argument("--allow-removals", action="store_true",
+                          help="accept an export with fewer annotations than the committed one (lists every span that goes, then asks)")
+    pull_cmd.add_argument("--yes", action="store_true", help="with --allow-removals: do not ask (for scripts)")
     agree_cmd = commands.add_parser("agreement", help="inter-annotator agreement of an export: a table, and JSON for the datasheet")
     agree_cmd.add_argument("--export", type=Path, default=DEFAULT_EXPORT)
     agree_cmd.add_argument("--corpus", type=Path, default=PROJECT_ROOT / "corpus")
@@ -190,13 +200,34 @@ def _server(args) -> int:
             print("\n".join(f"{user}: {n} annotation(s)" for user, n in created.items()) + "\nnow run `pull`")
             return 0
         if args.command == "pull":
-            lost = annotate.pull(annotate.connect(), DEFAULT_EXPORT, annotate.DEFAULT_HOME / "pseudonyms.json", args.allow_removals)
+            lost = annotate.pull(annotate.connect(), DEFAULT_EXPORT, annotate.DEFAULT_HOME / "pseudonyms.json", args.allow_removals,
+                                 confirm=None if args.yes else _confirm_removal)
             print("\n".join([*(["removed, as allowed:", *lost] if lost else []), f"wrote {DEFAULT_EXPORT.relative_to(PROJECT_ROOT)}"]))
+            return 0
+        if args.command in ("review", "adjudicate"):
+            from scripts.adjudicate import AdjudicationError, adjudicate, load_mapping, review
+
+            mapping = load_mapping(annotate.DEFAULT_HOME / "pseudonyms.json")
+            try:
+                if args.command == "adjudicate":
+                    print(adjudicate(annotate.connect(), args.doc_id, args.annotator, mapping))
+                else:
+                    corpus = load_corpus(PROJECT_ROOT / "corpus")
+                    if args.doc_id not in corpus:
+                        return fail(f"review refused: doc {args.doc_id!r} is not in the corpus", [])
+                    print("\n".join(review(annotate.connect(), corpus[args.doc_id], mapping)))
+            except AdjudicationError as err:
+                return fail(f"{args.command} refused: {err}", [])
             return 0
         server = annotate.connect() if args.command == "push" else annotate.up(args.port)
         if args.command == "push" or not args.no_push:
-            tasks = annotate.push(server, load_corpus(PROJECT_ROOT / "corpus"), DEFAULT_EXPORT)
-            print(f"project {annotate.PROJECT_TITLE!r}: {len(tasks)} task(s), one per document")
+            blind = getattr(args, "blind", None)
+            if blind is not None and not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", blind):
+                return fail(f"push refused: --blind takes a name of 1 to 40 letters, digits, '.', '_' or '-' (a pseudonym such as "
+                            "annotator-4, never an address)", [])
+            tasks = annotate.push(server, load_corpus(PROJECT_ROOT / "corpus"), DEFAULT_EXPORT, blind=blind)
+            title = annotate.blind_title(blind) if blind else annotate.PROJECT_TITLE
+            print(f"project {title!r}: {len(tasks)} task(s), one per document")
         if args.command == "push":
             return 0
     except InputError as err:
@@ -208,6 +239,15 @@ def _server(args) -> int:
           f"the admin's login, password and API token are in {where}/credentials.json\n"
           f"(or set LABEL_STUDIO_USERNAME / LABEL_STUDIO_PASSWORD / LABEL_STUDIO_USER_TOKEN before the first `up`)")
     return 0
+
+
+def _confirm_removal(spans: list[str]) -> bool:
+    """Lists every span a pull would remove and asks; without a terminal to ask on, the answer is no."""
+    print(f"the pulled export lacks {len(spans)} span(s) of the committed one:", *(f"  {s}" for s in spans), sep="\n", file=sys.stderr)
+    if not sys.stdin.isatty():
+        print("no terminal to confirm on: run again with --yes to accept", file=sys.stderr)
+        return False
+    return input(f"remove these {len(spans)} span(s)? [y/N] ").strip().lower() in ("y", "yes")
 
 
 def _build(args) -> int:

@@ -239,42 +239,74 @@ def sdk(server: Server) -> LabelStudio:
     return LabelStudio(base_url=server.url, api_key=server.credentials.token)
 
 
-def project_id(ls: LabelStudio, create: bool) -> Optional[int]:
-    """The corpus project's id (created, or its labeling config updated, when `create`)."""
+def project_id(ls: LabelStudio, create: bool, title: str = PROJECT_TITLE) -> Optional[int]:
+    """The project's id (created, or its labeling config updated, when `create`)."""
     config = LABEL_CONFIG.read_text(encoding="utf-8")
-    found = next((p for p in ls.projects.list() if p.title == PROJECT_TITLE), None)
+    found = next((p for p in ls.projects.list() if p.title == title), None)
     if found is None:
-        return ls.projects.create(title=PROJECT_TITLE, label_config=config).id if create else None
+        return ls.projects.create(title=title, label_config=config).id if create else None
     if create:
         ls.projects.update(id=found.id, label_config=config)
     return found.id
 
 
-def task_payload(doc: Document, gold: dict[str, AnnotatedDocument], known: dict) -> dict:
-    """A task for one document: its gold as the prediction, else rule-based pre-annotations."""
+def blind_title(annotator: str) -> str:
+    return f"{PROJECT_TITLE} blind {annotator}"
+
+
+def our_projects(ls: LabelStudio) -> list[int]:
+    """The corpus project first, then every blind pass's project."""
+    projects = sorted(ls.projects.list(), key=lambda p: p.id)
+    return [p.id for p in projects if p.title == PROJECT_TITLE] + [p.id for p in projects if p.title.startswith(blind_title(""))]
+
+
+def task_payload(doc: Document, gold: dict[str, AnnotatedDocument], known: dict, export_id: Optional[int] = None) -> dict:
+    """A task for one document: its gold as the prediction, else rule-based pre-annotations (entities the
+    gold knows and figures; with neither gold nor `known`, the figures alone: a blind pass)."""
     if doc.doc_id in gold:
         prediction = {"model_version": "gold", "result": to_result(gold[doc.doc_id])}
     else:
         prediction = {"model_version": "rules", "result": to_result(preannotate(doc, known))}
     return {"data": {"text": doc.text, "doc_id": doc.doc_id, "text_sha256": doc.text_sha256},
-            "predictions": [prediction] if prediction["result"] else []}
+            "predictions": [prediction] if prediction["result"] else [], **({"meta": {"export_task_id": export_id}} if export_id else {})}
 
 
-def push(server: Server, corpus: dict[str, Document], export: Optional[Path]) -> dict[str, int]:
+def push(server: Server, corpus: dict[str, Document], export: Optional[Path], blind: Optional[str] = None) -> dict[str, int]:
     """One task per document not yet in the project, with a prediction to correct (see task_payload).
-    Returns the task id of every document; pushing again adds nothing."""
+    A server without the project first gets the committed export restored (scripts/restore.py).
+    `blind`: the project of an annotator's independent pass instead, whose tasks hold no gold (only
+    rule-based figures). Returns the task id of every document; pushing again adds nothing."""
+    from scripts.restore import next_task_id, restore
+
     ls = sdk(server)
-    pid = project_id(ls, create=True)
+    title = blind_title(blind) if blind else PROJECT_TITLE
+    existed = project_id(ls, create=False, title=title) is not None
+    pid = project_id(ls, create=True, title=title)
+    committed = _committed(export)
+    if not existed and not blind and committed:
+        restore(server, ls, pid, export, corpus)
     tasks = {t.data.get("doc_id"): t for t in ls.tasks.list(project=pid)}
     for doc_id, task in tasks.items():
         if doc_id in corpus and task.data.get("text_sha256") != corpus[doc_id].text_sha256:
             raise ServerError(f"task {task.id} (doc {doc_id}) holds another text than the corpus; it cannot be updated in place")
-    gold = read_export(export, corpus) if export is not None and export.exists() else {}
-    known = known_entities(gold)
-    new = [task_payload(doc, gold, known) for doc_id, doc in corpus.items() if doc_id not in tasks]
+    gold = {} if blind or not committed else read_export(export, corpus)
+    known = {} if blind else known_entities(gold)
+    export_ids = {t["data"]["doc_id"]: t["id"] for t in committed}
+    main = {t.data.get("doc_id"): (t.meta or {}).get("export_task_id", t.id) for t in ls.tasks.list(project=project_id(ls, False))} \
+        if blind else {}
+    new, next_id = [], next_task_id(ls, our_projects(ls), committed)
+    for doc_id, doc in corpus.items():
+        if doc_id not in tasks:
+            export_id = export_ids.get(doc_id) or main.get(doc_id) or next_id
+            next_id = max(next_id, export_id + 1)
+            new.append(task_payload(doc, gold, known, export_id))
     if new:
         ls.projects.import_tasks(id=pid, return_task_ids=True, request=new)
     return {t.data["doc_id"]: t.id for t in ls.tasks.list(project=pid)}
+
+
+def _committed(export: Optional[Path]) -> list[dict]:
+    return json.loads(export.read_text(encoding="utf-8")) if export is not None and export.exists() else []
 
 
 def sign_up(server: Server, email: str, password: str) -> str:
@@ -310,14 +342,25 @@ def snapshot(server: Server, pid: int) -> list[dict]:
     return json.loads(b"".join(ls.projects.exports.download(id=pid, export_pk=job.id, export_type="JSON")))
 
 
-def pseudonymize(tasks: list[dict], mapping: dict[str, str]) -> list[dict]:
+def pseudonymize(tasks: list[dict], mapping: dict[str, str], committed: list[dict] = ()) -> list[dict]:
     """Annotators' identities replaced by stable pseudonyms: every user object (a dict with an e-mail)
-    becomes {id, pseudonym}, and an address in any other metadata string its pseudonym. The texts are
-    never touched: the task's `data`, and the values of annotation and prediction results (an article may
-    quote an address). `mapping` (e-mail -> annotator-N) is extended in place and must stay out of git."""
+    becomes {id, pseudonym}, and an address in any other metadata string its pseudonym. A restored
+    annotator (annotator-N@annotators.invalid) is annotator-N; anyone else gets the next pseudonym no one
+    has had (in `mapping` or the committed export). The texts are never touched: the task's `data`, and
+    the values of annotation and prediction results (an article may quote an address). `mapping`
+    (e-mail -> annotator-N) is extended in place and must stay out of git."""
+    from scripts.restore import pseudonym_of
+
+    taken = {*mapping.values(), *(a.get("completed_by", {}).get("pseudonym") for t in committed for a in t.get("annotations") or [])}
+    numbers = [int(p.rsplit("-", 1)[1]) for p in taken if isinstance(p, str) and p.rsplit("-", 1)[-1].isdigit()]
 
     def name(email: str) -> str:
-        return mapping.setdefault(email.lower(), f"annotator-{len(mapping) + 1}")
+        if pseudonym := pseudonym_of(email):
+            return pseudonym
+        if email.lower() not in mapping:
+            mapping[email.lower()] = f"annotator-{max(numbers, default=0) + 1}"
+            numbers.append(max(numbers, default=0) + 1)
+        return mapping[email.lower()]
 
     def scrub(node, key=""):
         if key in ("data", "value"):
@@ -354,27 +397,67 @@ def removals(committed: list[dict], pulled: list[dict]) -> list[str]:
     return lost
 
 
+RESTORE_HINT = ("if this server started empty, restore the committed annotations first: `python -m scripts down`, move "
+                ".label-studio/data aside, then `python -m scripts up` (a server without the project gets annotations/export.json "
+                "back); to accept the loss instead, pull with --allow-removals, which lists every span that goes")
+
+
+def pulled(server: Server, mapping: dict, committed: list[dict]) -> list[dict]:
+    """Every project's snapshot, with export ids, merged by document (a blind pass's annotations join the
+    document's task), pseudonymized."""
+    from scripts.restore import stable_ids
+
+    ls = sdk(server)
+    pids = our_projects(ls)
+    if not pids:
+        raise ServerError(f"no project {PROJECT_TITLE!r} on {server.url}: run `up` (or `push`) first")
+    merged: dict = {}
+    for pid in pids:
+        for task in stable_ids(server, snapshot(server, pid), committed):
+            base = merged.setdefault(task["data"].get("doc_id"), task)
+            if base is not task:
+                base["annotations"] = (base.get("annotations") or []) + (task.get("annotations") or [])
+    return pseudonymize(list(merged.values()), mapping, committed)
+
+
 def pull(server: Server, export: Path, mapping_file: Path, allow_removals: bool = False,
-         corpus_dir: Path = PROJECT_ROOT / "corpus") -> list[str]:
+         corpus_dir: Path = PROJECT_ROOT / "corpus", confirm=None) -> list[str]:
     """Writes the project's snapshot export, pseudonymized, to `export` atomically, after it passed every
     check of the build (the strict model, the texts against the corpus, the whole import and the
     schemas: a pull never writes what the build would refuse). Refuses (ServerError) an export that
-    would lose annotations unless allow_removals; returns what goes."""
-    pid = project_id(sdk(server), create=False)
-    if pid is None:
-        raise ServerError(f"no project {PROJECT_TITLE!r} on {server.url}: run push first")
+    would lose annotations unless allow_removals; then `confirm(spans)`, given every span that would go,
+    must return True. Returns what goes."""
     mapping = json.loads(mapping_file.read_text()) if mapping_file.exists() else {}
-    tasks = pseudonymize(snapshot(server, pid), mapping)
-    committed = json.loads(export.read_text(encoding="utf-8")) if export.exists() else []
+    committed = _committed(export)
+    tasks = pulled(server, mapping, committed)
     lost = removals(committed, tasks)
     if lost and not allow_removals:
-        raise ServerError("pull refused: the export would lose annotations (pass --allow-removals to accept):\n"
-                          + "\n".join(lost))
+        raise ServerError("pull refused: the export would lose annotations of annotations/export.json:\n"
+                          + "\n".join(lost) + "\n" + RESTORE_HINT)
     text = json.dumps(tasks, indent=1, ensure_ascii=False) + "\n"
     check_as_the_build_does(text, corpus_dir)
+    if lost and confirm is not None and not confirm(lost_spans(committed, tasks, corpus_dir)):
+        raise ServerError("pull cancelled; nothing was written")
     _write_atomic(mapping_file, json.dumps(mapping, indent=1), private=True)
     _write_atomic(export, text)
     return lost
+
+
+def lost_spans(committed: list[dict], tasks: list[dict], corpus_dir: Path) -> list[str]:
+    """Every span of an annotation of the committed export that the pulled one lacks."""
+    from scripts.corpus import load_corpus
+    from scripts.labelstudio import read_all_annotations
+
+    corpus = load_corpus(corpus_dir)
+
+    def spans(export: list[dict]) -> set:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "export.json"
+            path.write_text(json.dumps(export), encoding="utf-8")
+            return {(a.doc.doc_id, a.annotator, layer, s.start, s.end, s.text_in(a.doc))
+                    for a in read_all_annotations(path, corpus) for layer in ("entities", "claims", "figures") for s in getattr(a, layer)}
+
+    return [f"doc {d}, {who}: {layer} {start}-{end} {text!r}" for d, who, layer, start, end, text in sorted(spans(committed) - spans(tasks))]
 
 
 def check_as_the_build_does(export_text: str, corpus_dir: Path) -> None:

@@ -51,7 +51,7 @@ def resolve_commit(repo: Path, ref: str) -> str:
                            capture_output=True, text=True)
     commit = found.stdout.strip()
     if found.returncode or not re.fullmatch(r"[0-9a-f]{40,64}", commit):
-        raise ValueError(f"git:{ref!r} names no commit of {repo} (give a tag, a branch or a commit: git:v1.0.0)")
+        raise ValueError(f"git:{ref} names no commit of {repo} (give a tag, a branch or a commit: git:v1.0.0)")
     return commit
 
 

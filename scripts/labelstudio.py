@@ -255,7 +255,7 @@ class TaskAnnotations:
     gold: Optional[AnnotatedDocument] = None
     annotations: list[AnnotatedDocument] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    ambiguous: bool = False  # several non-cancelled annotations and no ground truth
+    ambiguous: str = ""  # several non-cancelled annotations and no ground truth: which, by whom
     emails: int = 0
 
     def summary(self) -> "TaskAnnotations":
@@ -283,7 +283,12 @@ def read_task(path: Path, index: int, task: Union[Task, Malformed, Any], corpus:
     out.doc_id = doc.doc_id
     where = f"{path}: task {task.id} (doc {doc.doc_id})"
     chosen = _gold_annotation(where, task, problems)
-    out.ambiguous = chosen is AMBIGUOUS
+    if chosen is AMBIGUOUS:
+        live = [a for a in task.annotations if not a.was_cancelled]
+        out.ambiguous = (f"{where}: {len(live)} annotations and none is the ground truth (" + ", ".join(
+            f"annotation {a.id} by {a.completed_by.pseudonym}, {sum(isinstance(r, LabelsItem) for r in a.result)} spans" for a in live)
+            + f"); review them with `python -m scripts review {doc.doc_id}`, then choose one with "
+            f"`python -m scripts adjudicate {doc.doc_id} ANNOTATOR`")
     for annotation in task.annotations:
         if annotation.was_cancelled:
             continue
@@ -337,7 +342,7 @@ class Ledger:
             return False
         self.task_of_doc[task.doc_id] = task.task_id
         if task.ambiguous:
-            self.ambiguous.append(str(task.task_id))
+            self.ambiguous.append(task.ambiguous)
         return True
 
     def close(self) -> None:
@@ -345,9 +350,7 @@ class Ledger:
         if self.emails:
             raise InputError([f"{self.path}: holds {self.emails} e-mail address(es) of annotators; an export must be "
                               "pseudonymized: take it with `python -m scripts pull`"])
-        if self.ambiguous:
-            self.problems.add(str(self.path), "several non-cancelled annotations and no ground truth in task(s) "
-                              + ", ".join(self.ambiguous) + ": mark one annotation as ground truth")
+        self.problems.items += self.ambiguous
         self.problems.raise_if_any()
 
 
