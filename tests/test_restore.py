@@ -118,3 +118,26 @@ def test_review_and_adjudicate(server, restored):
 def _annotations(server, doc_id, mapping):
     from scripts.adjudicate import annotations_of
     return annotations_of(server, doc_id, mapping)
+
+
+def test_allow_removals_lists_every_span_that_goes_and_asks(server, restored, tmp_path):
+    _, export, mapping = restored
+    copy = tmp_path / "export.json"
+    shutil.copy(export, copy)
+    before = copy.read_bytes()
+    ls = annotate.sdk(server)
+    d002 = next(t for t in ls.tasks.list(project=annotate.project_id(ls, False)) if t.data["doc_id"] == "d002")
+    gone = next(a for a in ls.annotations.list(id=d002.id) if not a.ground_truth)
+    ls.annotations.delete(id=gone.id)
+    with pytest.raises(annotate.ServerError, match="if this server started empty, restore the committed annotations first"):
+        annotate.pull(server, copy, mapping)
+    asked = []
+    with pytest.raises(annotate.ServerError, match="pull cancelled; nothing was written"):
+        annotate.pull(server, copy, mapping, allow_removals=True, confirm=lambda spans: asked.append(spans) or False)
+    assert copy.read_bytes() == before
+    [spans] = asked
+    n_spans = len({("entity" if r["from_name"] == "entity" else r["value"]["labels"][0], r["value"]["start"], r["value"]["end"])
+                   for r in gone.result if r["type"] == "labels" and r["value"]["labels"] != ["CUE"]})
+    assert len(spans) == n_spans and all(line.startswith("doc d002, annotator-") for line in spans), spans[:3]
+    assert annotate.pull(server, copy, mapping, allow_removals=True, confirm=lambda spans: True)
+    assert copy.read_bytes() != before
