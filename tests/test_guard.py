@@ -356,6 +356,9 @@ COMMANDS = {
     "pull": (["pull"], _garbage(".label-studio/server.json")),
     "push": (["push"], _garbage(".label-studio/server.json")),
     "up": (["up", "--port", "9"], _garbage(".label-studio/credentials.json")),
+    "push --blind with an address": (["push", "--blind", "jane@example.org"], None),
+    "review": (["review", "d000"], _garbage(".label-studio/server.json")),
+    "adjudicate": (["adjudicate", "d000", "annotator-1"], None),
     "agreement": (["agreement"], _garbage("corpus/documents.yaml", b"documents: [{doc_id: 5}]")),
 }
 
