@@ -45,11 +45,9 @@ def snapshot_path(version: str, folder: Path = SNAPSHOTS) -> Path:
     return folder / f"v{version}.json"
 
 
-def write_snapshot(version: str, folder: Path = SNAPSHOTS) -> Path:
-    path = snapshot_path(version, folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"version": version, "tables": snapshot()}, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    return path
+def snapshot_text(version: str) -> str:
+    """The snapshot file of a version, as `release` writes it to `snapshot_path`."""
+    return json.dumps({"version": version, "tables": snapshot()}, indent=1, sort_keys=True) + "\n"
 
 
 def latest_snapshot(folder: Path = SNAPSHOTS) -> tuple[str, dict] | None:

@@ -2,14 +2,25 @@
 (see README.md)."""
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import re
+import signal
 import sys
-from pathlib import Path
+
+
+def _interrupted(*_) -> None:
+    print("interrupted; a build cut off half way is rolled back by the next one", file=sys.stderr)
+    raise SystemExit(130)
+
+
+signal.signal(signal.SIGINT, _interrupted)  # before the slow imports below: Ctrl-C never shows a traceback
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 from scripts.corpus import load_corpus
+from scripts.files import write_atomic
 from scripts.model import InputError
 from scripts.release import PROJECT_ROOT, ValidationFailed, build
 
@@ -67,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     bench_cmd.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="gold spans per synthetic corpus")
     bench_cmd.add_argument("--work", type=Path, default=PROJECT_ROOT / ".bench", help="where corpora and releases go (git-ignored)")
     bench_cmd.add_argument("--json", type=Path, help="also write the measurements here")
+    for stream in (sys.stdout, sys.stderr):  # any terminal's encoding: a character it lacks never fails a command
+        stream.reconfigure(errors="backslashreplace")
     args = parser.parse_args(argv)
     handlers = {"benchmark": _benchmark, "build": _build, "agreement": _agreement, "schema-diff": _schema_diff, "release": _release,
                 "annotation-diff": _annotation_diff, "publish": _publish}
@@ -74,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         return handlers.get(args.command, _server)(args)
     except InputError as err:
         return fail(f"{args.command} refused: the input does not read cleanly; nothing was written", err.problems)
+    except BrokenPipeError:  # the reader of our output went away: nothing to say, and no one to say it to
+        return 141
     except OSError as err:  # disk full, read-only folder, a file too large, a network error
         where = f" ({err.filename})" if getattr(err, "filename", None) else ""
         return fail(f"{args.command} failed: {err.strerror or err}{where}; nothing published was changed. "
@@ -91,7 +106,7 @@ def fail(headline: str, lines: list[str], code: int = 2) -> int:
     """Prints a refusal: one headline, then one line per problem, all made safe (no address, no control character)."""
     from scripts.labelstudio import safe
 
-    print("\n".join(safe(line) for line in [headline, *lines]), file=sys.stderr)
+    print("\n".join(safe(part) for line in [headline, *lines] for part in str(line).split("\n")), file=sys.stderr)
     return code
 
 
@@ -101,7 +116,7 @@ def _benchmark(args) -> int:
     results = run(args.sizes, args.work)
     print(report(results))
     if args.json:
-        args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+        write_atomic(args.json, json.dumps(results, indent=1) + "\n")
     return 0
 
 
@@ -130,7 +145,7 @@ def _schema_diff(args) -> int:
 
 
 def _release(args) -> int:
-    from scripts.versions import release
+    from scripts.versions import ReleaseIncomplete, release
 
     try:
         done = release(PROJECT_ROOT, args.since, allow_removals=args.allow_removals)
@@ -138,6 +153,8 @@ def _release(args) -> int:
         return fail("release refused; the version is unchanged:", err.problems if isinstance(err, InputError) else err.report)
     except ValueError as err:
         return fail(f"release refused: {err}", [])
+    except ReleaseIncomplete as err:
+        return fail(f"release failed: {err}", [])
     print(f"released {done['version']} ({done['level']} since {done['previous'] or 'nothing'}): card, datasheet, "
           f"schemas/snapshots/v{done['version']}.json and CHANGELOG.md written.\n"
           f"Commit, then tag it:  git tag {done['tag']} && git push origin {done['tag']}\n"
@@ -180,7 +197,7 @@ def _agreement(args) -> int:
     print("Inter-annotator agreement (ground truth excluded)\n" + table(result["inter_annotator"]))
     for annotator, scores in result["against_gold"].items():
         print(f"\n{annotator} against the ground truth\n" + table(scores))
-    args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    write_atomic(args.json, json.dumps(result, indent=1) + "\n")
     print(f"wrote {args.json}")
     return 0
 
@@ -223,7 +240,7 @@ def _server(args) -> int:
         if args.command == "push" or not args.no_push:
             blind = getattr(args, "blind", None)
             if blind is not None and not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", blind):
-                return fail(f"push refused: --blind takes a name of 1 to 40 letters, digits, '.', '_' or '-' (a pseudonym such as "
+                return fail("push refused: --blind takes a name of 1 to 40 letters, digits, '.', '_' or '-' (a pseudonym such as "
                             "annotator-4, never an address)", [])
             tasks = annotate.push(server, load_corpus(PROJECT_ROOT / "corpus"), DEFAULT_EXPORT, blind=blind)
             title = annotate.blind_title(blind) if blind else annotate.PROJECT_TITLE

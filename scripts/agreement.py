@@ -91,8 +91,12 @@ class Tally:
         self.gold: dict[str, _Pairs] = defaultdict(_Pairs)
 
     def add_task(self, annotations: list[AnnotatedDocument]) -> None:
-        """The annotations of one task (one document)."""
-        others = sorted((a for a in annotations if not a.ground_truth), key=lambda a: a.annotator)
+        """The annotations of one task (one document); of an annotator's several, the latest (an annotator
+        never agrees with themselves)."""
+        latest = {}
+        for a in sorted((a for a in annotations if not a.ground_truth), key=lambda a: (a.annotation_id or 0)):
+            latest[a.annotator] = a
+        others = sorted(latest.values(), key=lambda a: a.annotator)
         for a, b in itertools.combinations(others, 2):
             self.inter.add(a, b)
         truth = next((a for a in annotations if a.ground_truth), None)

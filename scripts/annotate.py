@@ -28,7 +28,9 @@ from typing import Optional
 import httpx
 from label_studio_sdk import LabelStudio
 
-from scripts.labelstudio import EMAIL, read_export, to_result
+from scripts.addresses import EMAIL, addresses_in, normalized
+from scripts.files import write_atomic
+from scripts.labelstudio import read_export, to_result
 from scripts.model import AnnotatedDocument, Document
 from scripts.preannotate import known_entities, preannotate
 from scripts.release import PROJECT_ROOT
@@ -240,14 +242,20 @@ def sdk(server: Server) -> LabelStudio:
 
 
 def project_id(ls: LabelStudio, create: bool, title: str = PROJECT_TITLE) -> Optional[int]:
-    """The project's id (created, or its labeling config updated, when `create`)."""
+    """The project's id (created, or its labeling config updated, when `create`). Only projects the admin
+    (whose token we hold) created count: an annotator's own project of the same title is never ours."""
     config = LABEL_CONFIG.read_text(encoding="utf-8")
-    found = next((p for p in ls.projects.list() if p.title == title), None)
+    found = next((p for p in _admins_projects(ls) if p.title == title), None)
     if found is None:
         return ls.projects.create(title=title, label_config=config).id if create else None
     if create:
         ls.projects.update(id=found.id, label_config=config)
     return found.id
+
+
+def _admins_projects(ls: LabelStudio) -> list:
+    me = ls.users.whoami().id
+    return sorted((p for p in ls.projects.list() if getattr(p.created_by, "id", p.created_by) == me), key=lambda p: p.id)
 
 
 def blind_title(annotator: str) -> str:
@@ -256,7 +264,7 @@ def blind_title(annotator: str) -> str:
 
 def our_projects(ls: LabelStudio) -> list[int]:
     """The corpus project first, then every blind pass's project."""
-    projects = sorted(ls.projects.list(), key=lambda p: p.id)
+    projects = _admins_projects(ls)
     return [p.id for p in projects if p.title == PROJECT_TITLE] + [p.id for p in projects if p.title.startswith(blind_title(""))]
 
 
@@ -371,8 +379,8 @@ def pseudonymize(tasks: list[dict], mapping: dict[str, str], committed: list[dic
             return {k: scrub(v, k) for k, v in node.items()}
         if isinstance(node, list):
             return [scrub(v) for v in node]
-        if isinstance(node, str) and EMAIL.search(node):
-            return EMAIL.sub(lambda m: name(m.group(0)), node)
+        if isinstance(node, str) and addresses_in(node):
+            return EMAIL.sub(lambda m: name(m.group(0)), normalized(node))
         return node
 
     return scrub(tasks)
@@ -430,16 +438,17 @@ def pull(server: Server, export: Path, mapping_file: Path, allow_removals: bool 
     mapping = json.loads(mapping_file.read_text()) if mapping_file.exists() else {}
     committed = _committed(export)
     tasks = pulled(server, mapping, committed)
-    lost = removals(committed, tasks)
+    text = json.dumps(tasks, indent=1, ensure_ascii=False) + "\n"
+    check_as_the_build_does(text, corpus_dir)
+    gone = lost_spans(committed, tasks, corpus_dir)
+    lost = removals(committed, tasks) + ([f"{len(gone)} span(s) of committed annotations"] if gone else [])
     if lost and not allow_removals:
         raise ServerError("pull refused: the export would lose annotations of annotations/export.json:\n"
                           + "\n".join(lost) + "\n" + RESTORE_HINT)
-    text = json.dumps(tasks, indent=1, ensure_ascii=False) + "\n"
-    check_as_the_build_does(text, corpus_dir)
-    if lost and confirm is not None and not confirm(lost_spans(committed, tasks, corpus_dir)):
+    if lost and confirm is not None and not confirm(gone):
         raise ServerError("pull cancelled; nothing was written")
-    _write_atomic(mapping_file, json.dumps(mapping, indent=1), private=True)
-    _write_atomic(export, text)
+    write_atomic(mapping_file, json.dumps(mapping, indent=1), private=True)
+    write_atomic(export, text)
     return lost
 
 
@@ -470,15 +479,3 @@ def check_as_the_build_does(export_text: str, corpus_dir: Path) -> None:
             shutil.copy(PROJECT_ROOT / name, root / name)
         (root / "export.json").write_text(export_text, encoding="utf-8")
         build(corpus_dir, root / "export.json", root, allow_removals=True)
-
-
-def _write_atomic(path: Path, text: str, private: bool = False) -> None:
-    """Written under a temporary name, then renamed; `private`: readable by its owner only (the pseudonym
-    mapping holds addresses)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o644)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)

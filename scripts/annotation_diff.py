@@ -35,7 +35,10 @@ def load_side(side: str, corpus_dir: Path, repo: Path) -> dict[str, pl.DataFrame
             archive = subprocess.run(["git", "-C", str(repo), "archive", commit, "--", "data"], capture_output=True)
             if archive.returncode:
                 raise ValueError(f"{side}: {archive.stderr.decode(errors='replace').strip()}")
-            tarfile.open(fileobj=BytesIO(archive.stdout)).extractall(tmp, filter="data")
+            try:
+                tarfile.open(fileobj=BytesIO(archive.stdout)).extractall(tmp, filter="data")
+            except tarfile.TarError as err:  # a link out of the folder, a device: the "data" filter refuses it
+                raise ValueError(f"{side}: data/ at that commit is not plain files ({type(err).__name__}: {err})") from err
             return read_release(Path(tmp))
     path = Path(side)
     if path.is_dir():

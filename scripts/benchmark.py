@@ -166,6 +166,8 @@ def measure_floor(folder: Path) -> dict:
                 elif item.get("type") in ("textarea", "choices"):
                     value = item["value"].get("text") or item["value"].get("choices")
                     attributes.setdefault(item["id"], {})[item["from_name"]] = value[0]
+                elif item.get("type") == "number":
+                    attributes.setdefault(item["id"], {})[item["from_name"]] = str(item["value"].get("number"))
             table = "gold" if annotation is gold else "raw"
             for rid, item in regions.items():
                 v = item["value"]

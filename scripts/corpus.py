@@ -79,7 +79,7 @@ def read_metadata(meta_path: Path) -> list[DocumentEntry]:
     the entry and the field otherwise."""
     try:
         meta = yaml.load(meta_path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)  # libyaml: as safe_load, faster
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as err:  # ValueError: a date that does not exist
         raise InputError([f"{meta_path}: cannot read the corpus metadata: {err}"]) from err
     try:
         return msgspec.convert(meta, CorpusMetadata, strict=True).documents

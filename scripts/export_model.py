@@ -28,8 +28,9 @@ ID_PATTERNS = {
     "source_file": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z",
     "sha256": r"^[0-9a-f]{64}\Z",
 }
-# A one-line published string: no control character (C0, DEL, C1) and no bidirectional override.
-LINE = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*\Z"
+# A one-line published string: no control character (C0, DEL, C1), no line or paragraph separator, no
+# invisible or bidirectional formatting character, and no "@" of any form (so no e-mail address).
+LINE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u061c\ufeff@\uff20\ufe6b]*\Z"
 SLUG_MAX = 80
 
 
@@ -204,7 +205,7 @@ def _has(node: Any, step: Any) -> bool:
 
 PATTERN_WORDS = {
     SLUG: "lower-case ASCII letters and digits joined by single hyphens (e.g. d000, ahmet-davutoglu)",
-    LINE: "one line without control characters",
+    LINE: "one line without control or invisible characters and without '@'",
     ID_PATTERNS["region_id"]: "1 to 64 ASCII letters, digits, '_' or '-'",
     ID_PATTERNS["pseudonym"]: "a pseudonym annotator-N (take the export with `python -m scripts pull`)",
     ID_PATTERNS["source_file"]: "a file name of ASCII letters, digits, '.', '_' or '-'",

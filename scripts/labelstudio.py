@@ -10,9 +10,9 @@ naming the export, task, document, annotation and region.
 from __future__ import annotations
 
 import codecs
+import json
 import math
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +23,7 @@ import numpy as np
 import orjson
 
 from schemas import vocab
+from scripts.addresses import EMAIL, addresses_in, may_hold_one, safe  # noqa: F401 (EMAIL: re-exported)
 from scripts.corpus import sha256_text
 from scripts.export_model import (ID_PATTERNS, LINE, SLUG_MAX, TASK_DECODER, Annotation, Annotator, ChoicesItem, LabelsItem,
                                   NumberItem, RelationItem, ResultItem, Task, TextAreaItem, describe)
@@ -36,34 +37,14 @@ ATTRIBUTES_BY_KIND = {
     vocab.CUE: (),
 }
 ATTRIBUTE_TAGS = {name for names in ATTRIBUTES_BY_KIND.values() for name in names}
+# Label Studio <Number> tags: results {"type": "number", "value": {"number": 10000}}. A textarea result
+# ({"text": ["10000.0"]}, the older config's) is still read, but the labeling UI crashes on selecting a
+# region whose Number control got one, so the writer gives numbers only (and a restore converts them).
+NUMBER_ATTRIBUTES = ("value", "value_max")
 # Free-text attributes are published: ids match their pattern, names are one line.
 ATTRIBUTE_PATTERNS = {"entity_id": ID_PATTERNS["entity_id"], "claim_group_id": ID_PATTERNS["claim_group_id"],
                       "canonical_name": LINE, "unit": LINE}
 TEXT_TAG = "text"
-EMAIL = re.compile(r"[\w.+-]{1,64}@(?:[\w-]{1,63}\.){1,8}[A-Za-z]{2,24}\b|[\w.+-]{1,64}@localhost\b")
-# Bytes that may spell an "@" in JSON: itself, its escape, the full-width sign (raw or escaped).
-AT_SIGNS = (b"@", b"\\u0040", "\uff20".encode(), b"\\uff20", b"\\uFF20")
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def emails_in(text: str) -> list[str]:
-    """The e-mail addresses in a text, looked for only around each "@" (fast on a 100 MB export)."""
-    found, at = [], text.find("@")
-    while at != -1:
-        start = max(0, at - 64)
-        match = next((m for m in EMAIL.finditer(text, start, at + 400) if m.start() <= at < m.end()), None)
-        if match:
-            found.append(match.group())
-        at = text.find("@", at + 1)
-    return found
-
-
-def safe(message: str) -> str:
-    """A message fit for a terminal and a log: e-mail addresses and control characters never echoed."""
-    message = EMAIL.sub("<an e-mail address>", unicodedata.normalize("NFKC", message) if "\uff20" in message else message)
-    return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", message)
-
-
 class Problems:
     """Collects problems, each prefixed with where it is (and made `safe`)."""
 
@@ -208,22 +189,36 @@ def task_from_bytes(path: Path, raw: bytes) -> tuple[Union[Task, Malformed], int
     try:
         task: Union[Task, Malformed] = TASK_DECODER.decode(raw)
     except msgspec.ValidationError as err:
-        task = Malformed(orjson.loads(raw), err)
+        task = Malformed(lenient(raw), err)
     except msgspec.DecodeError as err:
-        raise InputError([f"{path}: not a readable JSON export: {err}"]) from err
-    return task, email_count(orjson.loads(raw)) if any(sign in raw for sign in AT_SIGNS) else 0
+        raw_task = lenient(raw)
+        name = ""
+        if isinstance(raw_task, dict) and type(raw_task.get("id")) is int:
+            name = f" in task {raw_task['id']}" + (f" (doc {raw_task['data'].get('doc_id')})" if isinstance(raw_task.get("data"), dict) else "")
+        raise InputError([safe(f"{path}: not a readable JSON export{name}: {err} (a number too large for a float, or a "
+                               "lone surrogate such as \\ud800?)")]) from err
+    return task, email_count(lenient(raw)) if may_hold_one(raw) else 0
 
 
-def email_count(node: Any, key: str = "") -> int:
+def lenient(raw: bytes) -> Any:
+    """The element parsed as leniently as Python's own JSON reader allows (for messages and the e-mail scan)."""
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+
+
+def email_count(node: Any, quoted: bool = False) -> int:
     """E-mail addresses in the decoded strings of a task, anywhere but the texts it quotes from the corpus
-    (`data.text`, and a span region's copy of its text, which must equal the corpus text)."""
+    (`data.text`, and a span region's `value.text`, which must equal the corpus text)."""
     if isinstance(node, dict):
-        skip = "text" if key == "data" or node.get("type") == "labels" else None
-        return sum(email_count(v, k) for k, v in node.items() if k != skip)
+        is_span = node.get("type") == "labels"
+        return sum(email_count(v, quoted=(k == "data") or (is_span and k == "value")) if isinstance(v, (dict, list))
+                   else 0 if quoted and k == "text" else email_count(v) for k, v in node.items())
     if isinstance(node, list):
-        return sum(email_count(v, key) for v in node)
+        return sum(email_count(v) for v in node)
     if isinstance(node, str):
-        return len(emails_in(unicodedata.normalize("NFKC", node)))
+        return len(addresses_in(node))
     return 0
 
 
@@ -257,11 +252,12 @@ class TaskAnnotations:
     problems: list[str] = field(default_factory=list)
     ambiguous: str = ""  # several non-cancelled annotations and no ground truth: which, by whom
     emails: int = 0
+    users: dict = field(default_factory=dict)  # pseudonym -> Label Studio user id, of the task's annotations
 
     def summary(self) -> "TaskAnnotations":
         """The task without its annotations (what the ledger needs)."""
         return TaskAnnotations(self.index, self.task_id, self.doc_id, problems=self.problems, ambiguous=self.ambiguous,
-                               emails=self.emails)
+                               emails=self.emails, users=self.users)
 
 
 def read_task(path: Path, index: int, task: Union[Task, Malformed, Any], corpus: Mapping[str, Document],
@@ -282,6 +278,10 @@ def read_task(path: Path, index: int, task: Union[Task, Malformed, Any], corpus:
         return out
     out.doc_id = doc.doc_id
     where = f"{path}: task {task.id} (doc {doc.doc_id})"
+    for annotation in task.annotations:
+        who = annotation.completed_by
+        if out.users.setdefault(who.pseudonym, who.id) != who.id:
+            problems.add(where, f"{who.pseudonym} stands for two Label Studio users ({out.users[who.pseudonym]} and {who.id})")
     chosen = _gold_annotation(where, task, problems)
     if chosen is AMBIGUOUS:
         live = [a for a in task.annotations if not a.was_cancelled]
@@ -296,6 +296,7 @@ def read_task(path: Path, index: int, task: Union[Task, Malformed, Any], corpus:
         annotated = _read_annotation(at, task.id, annotation, doc, problems)
         annotated.annotator = annotation.completed_by.pseudonym
         annotated.ground_truth = annotation.ground_truth
+        annotated.annotation_id = annotation.id
         out.annotations.append(annotated)
         if annotation is chosen:
             out.gold = annotated
@@ -326,6 +327,8 @@ class Ledger:
     def __init__(self, path: Path) -> None:
         self.path, self.problems, self.emails = path, Problems(), 0
         self.task_of_doc: dict[str, Any] = {}
+        self.doc_of_task: dict[Any, str] = {}
+        self.user_of: dict[str, tuple[int, Any]] = {}  # pseudonym -> (user id, the task it was first seen in)
         self.ambiguous: list[str] = []
 
     def admit(self, task: TaskAnnotations) -> bool:
@@ -340,7 +343,14 @@ class Ledger:
         self.problems.items += task.problems
         if task.doc_id is None:
             return False
-        self.task_of_doc[task.doc_id] = task.task_id
+        where = f"{self.path}: task {task.task_id} (doc {task.doc_id})"
+        if task.task_id in self.doc_of_task:
+            self.problems.add(where, f"task id {task.task_id} is also the id of the task of doc {self.doc_of_task[task.task_id]}")
+        for pseudonym, user in task.users.items():
+            first = self.user_of.setdefault(pseudonym, (user, task.task_id))
+            if first[0] != user:
+                self.problems.add(where, f"{pseudonym} stands for Label Studio user {user} here and user {first[0]} in task {first[1]}")
+        self.task_of_doc[task.doc_id], self.doc_of_task[task.task_id] = task.task_id, task.doc_id
         if task.ambiguous:
             self.ambiguous.append(task.ambiguous)
         return True
@@ -600,16 +610,17 @@ def _entity(region: Region, source: Provenance, problems: Problems) -> Optional[
                   entity_id=attrs["entity_id"], canonical_name=attrs["canonical_name"])
 
 
+NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
 def _number(region: Region, name: str, problems: Problems) -> Optional[float]:
+    """A finite number written in ASCII digits (no "1_000", no other scripts' digits), not lost to underflow."""
     raw = region.attributes.get(name, "")
-    try:
-        number = float(raw)
-    except (ValueError, OverflowError):
-        number = math.nan
-    if not math.isfinite(number):
+    number = float(raw) if isinstance(raw, (int, float)) else float(raw) if isinstance(raw, str) and NUMBER.fullmatch(raw) else math.nan
+    if not math.isfinite(number) or (number == 0 and re.search(r"[1-9]", str(raw).split("e")[0].split("E")[0])):
         problems.add(region.where, f"{name} {raw!r} is not a finite number (write digits, e.g. 1400000000)")
         return None
-    return number
+    return number + 0.0  # -0.0 is 0.0
 
 
 def _figure(region: Region, source: Provenance, problems: Problems) -> Optional[Figure]:
@@ -656,7 +667,10 @@ def _region(rid: str, tag: str, label: str, span: Span, doc: Document) -> dict:
     return {"id": rid, "from_name": tag, "to_name": TEXT_TAG, "type": "labels", "value": value}
 
 
-def _attribute(rid: str, name: str, value: str, span: Span) -> dict:
+def _attribute(rid: str, name: str, value, span: Span) -> dict:
+    if name in NUMBER_ATTRIBUTES:
+        return {"id": rid, "from_name": name, "to_name": TEXT_TAG, "type": "number",
+                "value": {"start": span.start, "end": span.end, "number": value}}
     kind, key = ("choices", "choices") if name in vocab.CHOICE_ATTRIBUTES else ("textarea", "text")
     return {"id": rid, "from_name": name, "to_name": TEXT_TAG, "type": kind,
             "value": {"start": span.start, "end": span.end, key: [value]}}
@@ -670,6 +684,18 @@ def _rid(prefix: str, span: Span) -> str:
     return f"{prefix}{span.start}_{span.end}"
 
 
+def as_numbers(result: list[dict]) -> list[dict]:
+    """A result with every textarea value of a Number attribute as a number result (what the config asks)."""
+    out = []
+    for item in result:
+        if item.get("from_name") in NUMBER_ATTRIBUTES and item.get("type") == "textarea":
+            value = item["value"]
+            number = float(value["text"][0])
+            item = {**item, "type": "number", "value": {**{k: value[k] for k in ("start", "end") if k in value}, "number": number}}
+        out.append(item)
+    return out
+
+
 def to_result(annotated: AnnotatedDocument) -> list[dict]:
     """Label Studio result items for every span; region ids are derived from layer and offsets."""
     doc, items, cues, claim_ids = annotated.doc, [], set(), {}
@@ -679,8 +705,7 @@ def to_result(annotated: AnnotatedDocument) -> list[dict]:
                   _attribute(rid, "entity_id", e.entity_id, e), _attribute(rid, "canonical_name", e.canonical_name, e)]
     for f in annotated.figures:
         rid = _rid("f", f)
-        attrs = {"value": repr(f.value), "value_max": None if f.value_max is None else repr(f.value_max),
-                 "unit": f.unit, "approx": f.approx, "figure_kind": f.kind}
+        attrs = {"value": f.value, "value_max": f.value_max, "unit": f.unit, "approx": f.approx, "figure_kind": f.kind}
         items += [_region(rid, vocab.SPAN_TAG, vocab.FIGURE, f, doc)]
         items += [_attribute(rid, n, v, f) for n, v in attrs.items() if v is not None]
     for c in annotated.claims:

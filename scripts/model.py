@@ -89,3 +89,4 @@ class AnnotatedDocument:
     coverage: Optional[tuple[int, int]] = None  # the range a partial annotation covers; None: the whole text
     annotator: Optional[str] = None  # pseudonym, in an export
     ground_truth: bool = False
+    annotation_id: Optional[int] = None  # in an export

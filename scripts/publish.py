@@ -13,7 +13,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from huggingface_hub import DatasetCard
 
-from schemas.tables import SPLIT
+from schemas.tables import SPLIT, TABLES
+from scripts.addresses import addresses_in
 from schemas.validation import validate
 
 FILES = ("README.md", "DATASHEET.md", "CHANGELOG.md")
@@ -35,13 +36,13 @@ class PublishRefused(Exception):
     pass
 
 
-def check(root: Path) -> None:
+def check(root: Path, version: str) -> None:
     """The release must be the one the card describes, and read and validate exactly as the build left it."""
     from scripts.release import read_release
 
     if not (root / "README.md").exists() or not (root / "data").is_dir():
         raise PublishRefused(f"{root}: no release here (README.md and data/ are needed)")
-    problems = card_mismatches(root)
+    problems = card_mismatches(root, version)
     if problems:
         raise PublishRefused("the data is not the release the card describes (a build that did not finish?); "
                              "run `bash scripts/build.sh` and publish again:\n" + "\n".join(problems))
@@ -50,39 +51,59 @@ def check(root: Path) -> None:
         raise PublishRefused("the release fails validation:\n" + "\n".join(report))
 
 
-def card_mismatches(root: Path) -> list[str]:
-    """Every config whose Parquet files differ from what README.md's YAML says of them: the data hash in its
-    description, its row count, its download size; and Parquet files of no config."""
-    data = DatasetCard.load(root / "README.md").data.to_dict()
-    infos = {i["config_name"]: i for i in data.get("dataset_info") or []}
-    problems, described = [], set()
-    for config in data.get("configs") or []:
-        name = config["config_name"]
-        files = sorted((root / "data" / name).glob(f"{SPLIT}-*.parquet"))
-        described |= set(files)
+def card_mismatches(root: Path, version: str) -> list[str]:
+    """Where README.md's YAML differs from the YAML the build writes for the Parquet files that are there
+    (every config's files, data hash, rows, sizes and features, the version; the in-memory sizes aside),
+    Parquet files of no config, and any e-mail address in the card files."""
+    from scripts.card import ConfigRelease, card_data
+
+    releases, problems = [], []
+    for table in TABLES:
+        files = sorted((root / "data" / table).glob(f"{SPLIT}-*.parquet"))
+        if not files:
+            continue
         digest, size = hashlib.sha256(), 0
         for f in files:
             content = f.read_bytes()
             digest.update(content)
             size += len(content)
         rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
-        info = infos.get(name, {})
-        split = next((s for s in info.get("splits", []) if s.get("name") == SPLIT), {})
-        if f"Data sha256: {digest.hexdigest()}" not in config.get("description", ""):
-            problems.append(f"{name}: data/{name}/ does not have the sha256 the card gives")
-        if split.get("num_examples") != rows or info.get("download_size") != size:
-            problems.append(f"{name}: the card says {split.get('num_examples')} rows in {info.get('download_size')} bytes, "
-                            f"data/{name}/ has {rows} rows in {size} bytes")
-    strays = sorted(set((root / "data").rglob("*.parquet")) - described)
-    problems += [f"{f.relative_to(root)}: a Parquet file of no config in the card" for f in strays]
+        releases.append(ConfigRelease(table, tuple(f.relative_to(root).as_posix() for f in files), rows, size, 0, digest.hexdigest()))
+    if not releases:
+        return [f"{root}/data: no Parquet file of any config"]
+    want = _comparable(card_data(releases, version, any(r.name != "documents" for r in releases)).to_dict())
+    have = _comparable(DatasetCard.load(root / "README.md").data.to_dict())
+    problems += [f"README.md: {key} differs from what the build writes for data/ ({_short(have.get(key))} instead of "
+                 f"{_short(want.get(key))})" for key in sorted(want.keys() | have.keys()) if want.get(key) != have.get(key)]
+    listed = {f"data/{r.name}/" for r in releases}
+    problems += [f"{f.relative_to(root)}: a Parquet file of no config" for f in sorted((root / "data").rglob("*.parquet"))
+                 if f"{f.parent.relative_to(root).as_posix()}/" not in listed or f.name.startswith(".")]
+    for name in FILES:
+        if (root / name).exists() and addresses_in((root / name).read_text(encoding="utf-8")):
+            problems.append(f"{name}: holds an e-mail address")
     return problems
+
+
+def _comparable(card: dict) -> dict:
+    """The card's YAML less the in-memory sizes (`num_bytes`, `dataset_size`), which the files do not fix."""
+    infos = card.get("dataset_info")
+    for info in infos if isinstance(infos, list) else [infos] if infos else []:
+        info.pop("dataset_size", None)
+        for split in info.get("splits", []):
+            split.pop("num_bytes", None)
+    return card
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) < 120 else text[:117] + "..."
 
 
 def publish(root: Path, repo_id: str, version: str, dry_run: bool) -> list[str]:
     from scripts.release import locked
 
     with locked(root):  # no build runs meanwhile, and what a killed one left is rolled back first
-        check(root)
+        check(root, version)
         uploads = plan(root)
         return _upload(root, repo_id, version, dry_run, uploads)
 

@@ -26,6 +26,7 @@ from scripts.agreement import Tally
 from scripts.buckets import Buckets, Stopwatch
 from scripts.card import ConfigRelease, render_datasheet, render_readme
 from scripts.corpus import Corpus
+from scripts.files import fsync_dir, write_atomic
 from scripts.importer import chunks
 from scripts.labelstudio import Ledger
 from scripts.model import Document, InputError
@@ -99,8 +100,8 @@ MAX_LISTED = 200
 
 
 def removals(published: Path, staged: Path) -> list[str]:
-    """What the published release holds and the staged one lacks: gold spans (by span id), and every
-    span of an annotator's annotation of a document."""
+    """What the published release holds and the staged one lacks: gold spans (by span id), each
+    annotator's spans, and annotations (fewer of an annotator's for a document)."""
     def read(root: Path, table: str, columns: list[str]) -> pl.DataFrame:
         files = sorted((root / "data" / table).glob(f"{SPLIT}-*.parquet"))
         return pl.concat([pl.read_parquet(f, columns=columns) for f in files]) if files else empty(table).select(columns)
@@ -109,6 +110,9 @@ def removals(published: Path, staged: Path) -> list[str]:
     for layer in SPAN_LAYERS:
         gone = read(published, layer, ["doc_id", "span_id", "text"]).join(read(staged, layer, ["span_id"]), on="span_id", how="anti")
         lost += [f"doc {d}: {layer} {sid} {text!r} would be removed" for d, sid, text in gone.sort("span_id").iter_rows()]
+    raw = ["doc_id", "annotator", "span_id", "text"]
+    gone = read(published, "annotations_raw", raw).join(read(staged, "annotations_raw", raw[:3]), on=raw[:3], how="anti").unique()
+    lost += [f"doc {d}: {who}'s span {sid} {text!r} would be removed" for d, who, sid, text in gone.sort(raw).iter_rows()]
     key = ["doc_id", "annotator"]
     old, new = (read(root, "annotations_raw", [*key, "ls_annotation_id"]).group_by(key).agg(pl.col("ls_annotation_id").n_unique().alias("n"))
                 for root in (published, staged))
@@ -166,31 +170,11 @@ def locked(release_root: Path):
         os.close(fd)  # releases the lock
 
 
-def write_durably(path: Path, text: str) -> None:
-    """Written, flushed to disk and renamed into place, the folder flushed too: after a crash the file is
-    either absent or whole."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def swap_steps(staging: Path, release_root: Path):
     """Moves the staged release in, one atomic rename per step (yielded after each, so a test can stop
     between two). The previous files go into the staging folder first, for `roll_back` to put back."""
     staged = [name for name in RELEASED if (staging / name).exists()]
-    write_durably(staging / SWAPPING, json.dumps({"staged": staged}))
+    write_atomic(staging / SWAPPING, json.dumps({"staged": staged}), durable=True)
     yield
     for name in staged:
         if (release_root / name).exists():
@@ -198,7 +182,7 @@ def swap_steps(staging: Path, release_root: Path):
             yield
         os.replace(staging / name, release_root / name)
         yield
-    _fsync_dir(release_root)
+    fsync_dir(release_root)
     (staging / SWAPPING).unlink()
 
 

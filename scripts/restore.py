@@ -16,9 +16,9 @@ import secrets
 from pathlib import Path
 from typing import Optional
 
+from scripts.addresses import RESERVED_DOMAIN  # RFC 2606's .invalid: never a real address
 from scripts.model import Document
 
-RESERVED_DOMAIN = "annotators.invalid"  # RFC 2606: never a real address
 
 
 def address_of(pseudonym: str) -> str:
@@ -58,7 +58,7 @@ def ensure_users(server, pseudonyms: set[str]) -> dict[str, int]:
 
 def restore(server, ls, pid: int, export: Path, corpus: dict[str, Document]) -> int:
     """Imports every task of the committed export into project `pid`; returns the number of annotations."""
-    from scripts.labelstudio import read_tasks
+    from scripts.labelstudio import as_numbers, read_tasks
 
     list(read_tasks(export, corpus))  # the export must read cleanly (InputError otherwise): the same checks as the build
     tasks = json.loads(export.read_bytes())
@@ -66,10 +66,10 @@ def restore(server, ls, pid: int, export: Path, corpus: dict[str, Document]) -> 
     payload = [{
         "data": {key: t["data"][key] for key in ("text", "doc_id", "text_sha256")},
         "meta": {"export_task_id": t["id"]},
-        "annotations": [{"id": a["id"], "completed_by": annotators[a["completed_by"]["pseudonym"]], "result": a["result"],
+        "annotations": [{"id": a["id"], "completed_by": annotators[a["completed_by"]["pseudonym"]], "result": as_numbers(a["result"]),
                          "ground_truth": a.get("ground_truth", False), "was_cancelled": a.get("was_cancelled", False),
                          "lead_time": a.get("lead_time")} for a in t.get("annotations") or []],
-        "predictions": [{"result": p["result"], "model_version": p.get("model_version"), "score": p.get("score")}
+        "predictions": [{"result": as_numbers(p["result"]), "model_version": p.get("model_version"), "score": p.get("score")}
                         for p in t.get("predictions") or []],
     } for t in tasks]
     if payload:

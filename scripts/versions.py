@@ -8,13 +8,13 @@ spans added or removed make a minor release, attribute changes alone a patch.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import subprocess
 from pathlib import Path
 
 from schemas import contract
 from scripts.annotation_diff import diff, load_side, summary
+from scripts.files import write_atomic
 
 LEVEL_OF_DATA = {"added": "minor", "removed": "minor", "changed": "patch"}
 
@@ -33,7 +33,7 @@ def set_version(pyproject: Path, version: str) -> None:
     new, n = re.subn(r'(?m)^version = "[^"]*"', f'version = "{version}"', text, count=1)
     if n != 1:
         raise ValueError(f"{pyproject}: no `version = \"…\"` line")
-    _write_atomic(pyproject, new)
+    write_atomic(pyproject, new)
 
 
 def data_level(result: dict) -> str:
@@ -57,7 +57,7 @@ def changelog_entry(version: str, previous: str | None, schema_level: str, schem
 def add_to_changelog(changelog: Path, entry: str) -> None:
     text = changelog.read_text(encoding="utf-8") if changelog.exists() else "# Changelog\n\n"
     head, sep, rest = text.partition("\n## ")
-    _write_atomic(changelog, head.rstrip("\n") + "\n\n" + entry + ("\n## " + rest if sep else ""))
+    write_atomic(changelog, head.rstrip("\n") + "\n\n" + entry + ("\n## " + rest if sep else ""))
 
 
 def release(root: Path, since: str | None, today: dt.date | None = None, allow_removals: bool = False) -> dict:
@@ -77,16 +77,29 @@ def release(root: Path, since: str | None, today: dt.date | None = None, allow_r
     level = max(schema_level, data_level(annotation_diff), "patch", key=contract.LEVELS.index)
     found = dataset_version(root)
     version = bump(previous, level) if previous else found
+    changelog = root / "CHANGELOG.md"
+    for path, kind in ((changelog, "a file"), (snapshots, "a folder")):
+        if path.is_symlink() or (path.exists() and not (path.is_file() if kind == "a file" else path.is_dir())):
+            raise ValueError(f"{path} must be {kind} (not a link or anything else): nothing was changed")
+    entry = changelog_entry(version, previous, schema_level, schema_changes, annotation_diff,
+                            since or "nothing (first release)", today or dt.date.today())
     set_version(pyproject, version)
     try:
         build(root / "corpus", export if export.exists() else None, root, version, allow_removals=allow_removals)
     except BaseException:
         set_version(pyproject, found)
         raise
-    contract.write_snapshot(version, snapshots)
-    add_to_changelog(root / "CHANGELOG.md", changelog_entry(version, previous, schema_level, schema_changes, annotation_diff,
-                                                            since or "nothing (first release)", today or dt.date.today()))
+    try:
+        write_atomic(contract.snapshot_path(version, snapshots), contract.snapshot_text(version))
+        add_to_changelog(changelog, entry)
+    except OSError as err:
+        raise ReleaseIncomplete(f"release {version} was built and pyproject.toml says {version}, but {err.filename or 'a file'} "
+                                f"could not be written ({err.strerror or err}); fix that and run `release` again") from err
     return {"version": version, "previous": previous, "level": level, "tag": f"v{version}"}
+
+
+class ReleaseIncomplete(Exception):
+    """The release was built, and what follows it (snapshot, CHANGELOG) failed: said as it is."""
 
 
 def released_ref(root: Path, version: str) -> str:
@@ -99,10 +112,3 @@ def released_ref(root: Path, version: str) -> str:
     added = subprocess.run(["git", "-C", str(root), "log", "--diff-filter=A", "--format=%H", "--",
                             f"schemas/snapshots/{tag}.json"], capture_output=True, text=True).stdout.split()
     return f"git:{added[-1]}" if added else f"git:{tag}"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-

@@ -26,6 +26,8 @@ def test_the_ground_truth_is_no_annotator_of_inter_annotator_agreement():
     assert agreement(annotations)["pairs"] == []
     for a in annotations:  # without the flag, fx1's two annotations form a pair
         a.ground_truth = False
+    assert agreement(annotations)["pairs"] == []  # of one annotator: only the latest counts, and no one agrees with themselves
+    next(a for a in annotations if a.doc.doc_id == "fx1" and a.annotation_id == 1).annotator = "annotator-2"
     assert [p["doc_id"] for p in agreement(annotations)["pairs"]] == ["fx1"]
 
 

@@ -234,4 +234,4 @@ def test_publish_refuses_data_that_is_not_the_release_of_the_card(clone):
     done = run(clone, "publish", "someone/syria-news-spans", "--dry-run")
     assert done.returncode == 2
     assert "publish refused: the data is not the release the card describes" in done.stderr
-    assert "entities: data/entities/ does not have the sha256 the card gives" in done.stderr
+    assert "README.md: configs differs from what the build writes for data/" in done.stderr

@@ -141,7 +141,7 @@ def test_pull_refuses_to_lose_an_annotation(server, round_trip, tmp_path):
         annotate.pull(server, committed, mapping, corpus_dir=FIXTURE_CORPUS)
     assert committed.read_bytes() == before
     lost = annotate.pull(server, committed, mapping, allow_removals=True, corpus_dir=FIXTURE_CORPUS)
-    assert len(lost) == 1 and lost[0].startswith("doc fx1:")
+    assert len(lost) == 2 and lost[0].startswith("doc fx1:") and lost[1].endswith("span(s) of committed annotations")
     assert len(json.loads(committed.read_text())[0]["annotations"]) == 1
 
 

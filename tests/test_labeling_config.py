@@ -11,6 +11,7 @@ from schemas import vocab
 CONFIG_XML = (ROOT / "annotations" / "labeling_config.xml").read_text(encoding="utf-8")
 CONFIG = LabelInterface(CONFIG_XML)
 CONTROLS = {c.name: c for c in CONFIG.controls}
+NUMBER_ATTRIBUTES = ("value", "value_max")  # Label Studio <Number>: results {"type": "number", "value": {"number": ...}}
 
 
 def test_one_text_object():
@@ -30,7 +31,7 @@ def test_per_region_attributes_and_choices():
     assert CONTROLS[vocab.COVERAGE_TAG].tag == "TextArea" and "perRegion" not in CONTROLS[vocab.COVERAGE_TAG].attr
     for name in attributes:
         assert CONTROLS[name].attr.get("perRegion") == "true", name
-        expected_tag = "Choices" if name in vocab.CHOICE_ATTRIBUTES else "TextArea"
+        expected_tag = "Choices" if name in vocab.CHOICE_ATTRIBUTES else "Number" if name in NUMBER_ATTRIBUTES else "TextArea"
         assert CONTROLS[name].tag == expected_tag, name
     for name, values in vocab.CHOICE_ATTRIBUTES.items():
         assert tuple(CONTROLS[name].labels) == values, name

@@ -1,0 +1,123 @@
+"""What the scorer reads: the gold from a release folder (its Parquet, ClassLabels decoded from the Hugging
+Face features embedded in it) or from `datasets`, and predictions as JSON Lines, Parquet or a
+`datasets.Dataset`, each checked row by row with one message per problem. Only pyarrow and the standard
+library (both come with `datasets`)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterable
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+CONFIGS = ("entities", "claims", "figures", "ner")
+REQUIRED = {"entities": ("doc_id", "start", "end", "label"), "claims": ("doc_id", "start", "end"),
+            "figures": ("doc_id", "start", "end"), "ner": ("span_id", "ner_tags")}
+OPTIONAL = {
+    "entities": ("entity_id",),
+    "claims": ("claimant_start", "claimant_end", "cue_start", "cue_end", "claim_kind", "claimant_type", "claim_group_id"),
+    "figures": ("value", "value_max", "unit", "approx", "kind"),
+    "ner": ("doc_id",),
+}
+# OntoNotes types the corpus leaves to the figures layer: a model's are left out, and the output says so.
+NUMERIC_TYPES = ("CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT")
+MAX_MESSAGES = 50
+
+
+class BadPredictions(Exception):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _decoded(table: pa.Table) -> list[dict]:
+    """Rows with ClassLabel ints as their names (the features `datasets` embeds in the Parquet)."""
+    meta = json.loads((table.schema.metadata or {}).get(b"huggingface", b"{}")).get("info", {}).get("features", {})
+    rows = table.to_pylist()
+    for column, feature in meta.items():
+        names = (feature.get("feature") or {}).get("names") if feature.get("_type") in ("List", "Sequence") else feature.get("names")
+        if names and feature.get("_type") == "ClassLabel":
+            for row in rows:
+                row[column] = None if row[column] is None else names[row[column]]
+        elif names:
+            for row in rows:
+                row[column] = [names[v] for v in row[column]]
+    return rows
+
+
+def read_config(release: Path, config: str) -> list[dict]:
+    """One config of a release folder (data/<config>/test-*.parquet)."""
+    files = sorted((release / "data" / config).glob("test-*.parquet"))
+    if not files:
+        raise FileNotFoundError(f"{release}: no data/{config}/test-*.parquet (a release folder, or the Hub repository's files)")
+    return [row for f in files for row in _decoded(pq.read_table(f))]
+
+
+def from_dataset(dataset: Any) -> list[dict]:
+    """A `datasets.Dataset` (what load_dataset returns for a split) as rows with ClassLabel names."""
+    return _decoded(dataset.data.table.replace_schema_metadata(
+        {b"huggingface": json.dumps({"info": {"features": dataset.features.to_dict()}}).encode()}))
+
+
+def read_predictions(source: Any) -> list[dict]:
+    """Rows of a JSON Lines file (.jsonl or .json), a Parquet file, or a `datasets.Dataset`."""
+    if hasattr(source, "features") and hasattr(source, "data"):
+        return from_dataset(source)
+    path = Path(source)
+    if path.suffix == ".parquet":
+        return _decoded(pq.read_table(path))
+    rows = []
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except ValueError as err:
+                    raise BadPredictions([f"{path}: line {n}: not JSON ({err})"]) from err
+    return rows
+
+
+def check(config: str, rows: list[dict], texts: dict[str, str], labels: Iterable[str] = (), sentences: dict = None) -> tuple[list[dict], list[str]]:
+    """The rows fit to score (with only the columns the scorer reads), and notes (what was left out).
+    BadPredictions with one message per problem, naming the row."""
+    labels, problems, kept, left_out = set(labels), [], [], {}
+    given = set().union(*(r.keys() for r in rows)) if rows else set()
+    missing = [c for c in REQUIRED[config] if c not in given]
+    if missing:
+        raise BadPredictions([f"predictions for {config}: missing column(s) {', '.join(missing)} (needed: {', '.join(REQUIRED[config])})"])
+    columns = [c for c in (*REQUIRED[config], *OPTIONAL[config]) if c in given]
+    for n, row in enumerate(rows):
+        where = f"row {n}"
+        if not isinstance(row, dict):
+            problems.append(f"{where}: not an object")
+            continue
+        if config == "ner":
+            if row.get("span_id") not in (sentences or {}):
+                problems.append(f"{where}: span_id {row.get('span_id')!r} is not a sentence of the `ner` config")
+            elif not isinstance(row.get("ner_tags"), list) or len(row["ner_tags"]) != sentences[row["span_id"]]:
+                problems.append(f"{where} (sentence {row['span_id']}): ner_tags must be a list of {sentences[row['span_id']]} tags")
+            else:
+                kept.append({c: row.get(c) for c in columns})
+            continue
+        doc, start, end = row.get("doc_id"), row.get("start"), row.get("end")
+        if doc not in texts:
+            problems.append(f"{where}: doc_id {doc!r} is not a document of the corpus")
+            continue
+        if not (type(start) is int and type(end) is int and 0 <= start < end <= len(texts[doc])):
+            problems.append(f"{where} (doc {doc}): offsets {start!r}-{end!r} are not within 0 <= start < end <= {len(texts[doc])}")
+            continue
+        if config == "entities":
+            label = row.get("label")
+            if label in NUMERIC_TYPES:
+                left_out[label] = left_out.get(label, 0) + 1
+                continue
+            if label not in labels:
+                problems.append(f"{where} (doc {doc}, {start}-{end}): label {label!r} is not one of the corpus's "
+                                f"({', '.join(sorted(labels))}; {', '.join(NUMERIC_TYPES)} are left out)")
+                continue
+        kept.append({c: row.get(c) for c in columns})
+    if problems:
+        raise BadPredictions(problems[:MAX_MESSAGES] + ([f"… and {len(problems) - MAX_MESSAGES} more"] if len(problems) > MAX_MESSAGES else []))
+    notes = [f"left out {n} prediction(s) labelled {label} (a numeric type: the corpus's figures layer)" for label, n in sorted(left_out.items())]
+    return kept, notes
