@@ -290,6 +290,9 @@ def push(server: Server, corpus: dict[str, Document], export: Optional[Path], bl
     title = blind_title(blind) if blind else PROJECT_TITLE
     existed = project_id(ls, create=False, title=title) is not None
     pid = project_id(ls, create=True, title=title)
+    if blind and not existed:  # the label stream then starts each new annotation empty
+        with server.client() as client:
+            client.patch(f"/api/projects/{pid}/", json={"show_collab_predictions": False}).raise_for_status()
     committed = _committed(export)
     if not existed and not blind and committed:
         restore(server, ls, pid, export, corpus)
