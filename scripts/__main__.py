@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     push_cmd = commands.add_parser("push", help="create or update the project: one task per document, the current gold as predictions")
     push_cmd.add_argument("--blind", metavar="ANNOTATOR",
                           help="a project of its own for an independent pass (its tasks hold no gold, only rule-based figures)")
+    push_cmd.add_argument("--parts", type=int, metavar="CHARACTERS",
+                          help="the project 'syria-news-spans parts': long documents as tasks of about this many characters each")
     review_cmd = commands.add_parser("review", help="where the annotations of a document disagree, per layer, with the text")
     review_cmd.add_argument("doc_id")
     adjudicate_cmd = commands.add_parser("adjudicate", help="make an annotator's annotation of a document its ground truth")
@@ -238,6 +240,12 @@ def _server(args) -> int:
             return 0
         server = annotate.connect() if args.command == "push" else annotate.up(args.port)
         if args.command == "push" or not args.no_push:
+            if getattr(args, "parts", None):
+                if args.parts < 1000:
+                    return fail("push refused: --parts takes a size of at least 1000 characters", [])
+                parts = annotate.push_parts(server, load_corpus(PROJECT_ROOT / "corpus"), DEFAULT_EXPORT, args.parts)
+                print(f"project {annotate.PARTS_TITLE!r}: " + ", ".join(f"{d} in {len(t)} parts" for d, t in parts.items()))
+                return 0
             blind = getattr(args, "blind", None)
             if blind is not None and not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", blind):
                 return fail("push refused: --blind takes a name of 1 to 40 letters, digits, '.', '_' or '-' (a pseudonym such as "

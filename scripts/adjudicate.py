@@ -47,15 +47,19 @@ def adjudicate(server, doc_id: str, annotator: str, mapping: dict) -> str:
     if not mine:
         names = ", ".join(sorted({a["annotator"] for a in found}))
         raise AdjudicationError(f"doc {doc_id}: {annotator} has no (non-cancelled) annotation; annotators: {names}")
-    chosen = max(mine, key=lambda a: a["id"])  # the latest, if the annotator made several
+    parts = [a for a in mine if any(r.get("from_name") == "coverage" for r in a["result"])]
+    chosen = parts if len(parts) > 1 else [max(mine, key=lambda a: a["id"])]  # the parts of a long document, or the latest
     cleared = []
     with server.client() as client:
         for a in found:
-            if a is not chosen and a["ground_truth"]:
+            if a not in chosen and a["ground_truth"]:
                 client.patch(f"/api/annotations/{a['id']}/", json={"ground_truth": False}).raise_for_status()
                 cleared.append(str(a["id"]))
-        client.patch(f"/api/annotations/{chosen['id']}/", json={"ground_truth": True}).raise_for_status()
-    return (f"doc {doc_id}: annotation {chosen['id']} by {annotator} is the ground truth"
+        for a in chosen:
+            client.patch(f"/api/annotations/{a['id']}/", json={"ground_truth": True}).raise_for_status()
+    ids = ", ".join(str(a["id"]) for a in chosen)
+    return (f"doc {doc_id}: annotation{'s' if len(chosen) > 1 else ''} {ids} by {annotator} "
+            f"{'are' if len(chosen) > 1 else 'is'} the ground truth"
             + (f" (cleared on {', '.join(cleared)})" if cleared else "") + "; now `pull`, then build")
 
 

@@ -262,10 +262,65 @@ def blind_title(annotator: str) -> str:
     return f"{PROJECT_TITLE} blind {annotator}"
 
 
+PARTS_TITLE = f"{PROJECT_TITLE} parts"
+
+
 def our_projects(ls: LabelStudio) -> list[int]:
-    """The corpus project first, then every blind pass's project."""
+    """The corpus project first, then every blind pass's project and the parts project."""
     projects = _admins_projects(ls)
-    return [p.id for p in projects if p.title == PROJECT_TITLE] + [p.id for p in projects if p.title.startswith(blind_title(""))]
+    return [p.id for p in projects if p.title == PROJECT_TITLE] + [p.id for p in projects if p.title.startswith(f"{PROJECT_TITLE} ")]
+
+
+def part_ranges(text: str, size: int) -> list[tuple[int, int]]:
+    """The text cut at paragraph breaks into parts of about `size` characters (a part ends at the first
+    break past `size` characters from its start; the rest of the text when none is left)."""
+    from scripts.tokens import PARAGRAPH_BREAK
+
+    ranges, start = [], 0
+    breaks = [m.end() for m in PARAGRAPH_BREAK.finditer(text)]
+    while len(text) - start > size:
+        cut = next((b for b in breaks if b - start >= size and len(text) - b > size // 3), None)
+        if cut is None:
+            break
+        ranges.append((start, cut))
+        start = cut
+    return ranges + [(start, len(text))]
+
+
+def push_parts(server: Server, corpus: dict[str, Document], export: Path, size: int) -> dict[str, list[int]]:
+    """The project `syria-news-spans parts`: every document longer than `size` cut into parts (part_ranges),
+    a task per part with the whole text (offsets stay the document's), the part's range in `data.part`,
+    and a prediction of the gold spans that start in it with the part's `coverage`: each opens with a
+    fraction of the regions. An annotator's annotations of all the parts of a document are read as one
+    (labelstudio.assemble_parts); `adjudicate` marks all of them. Returns the part tasks of each document."""
+    from dataclasses import replace
+
+    ls = sdk(server)
+    pid = project_id(ls, create=True, title=PARTS_TITLE)
+    done = {(t.data.get("doc_id"), t.data.get("part")) for t in ls.tasks.list(project=pid)}
+    gold = read_export(export, corpus) if export.exists() else {}
+    export_ids = {t["data"]["doc_id"]: t["id"] for t in _committed(export)}
+    new = []
+    for doc_id, doc in corpus.items():
+        for start, end in part_ranges(doc.text, size) if doc.n_chars > size else []:
+            part = f"{start}-{end}"
+            if (doc_id, part) in done:
+                continue
+            spans = {layer: [s for s in getattr(gold[doc_id], layer) if start <= s.start < end] for layer in ("entities", "claims", "figures")} \
+                if doc_id in gold else {"entities": [], "claims": [], "figures": []}
+            claimants = {(c.claimant.start, c.claimant.end) for c in spans["claims"] if c.claimant}  # kept beside their claims
+            spans["entities"] += [e for e in gold[doc_id].entities if (e.start, e.end) in claimants and not start <= e.start < end] \
+                if doc_id in gold else []
+            prediction = to_result(replace(gold.get(doc_id) or AnnotatedDocument(doc), **spans, coverage=(start, end)))
+            new.append({"data": {"text": doc.text, "doc_id": doc_id, "text_sha256": doc.text_sha256, "part": part},
+                        "meta": {"export_task_id": export_ids.get(doc_id)} if doc_id in export_ids else {},
+                        "predictions": [{"model_version": "gold", "result": prediction}]})
+    if new:
+        ls.projects.import_tasks(id=pid, return_task_ids=True, request=new)
+    parts: dict[str, list[int]] = {}
+    for t in sorted(ls.tasks.list(project=pid), key=lambda t: int(t.data["part"].split("-")[0])):
+        parts.setdefault(t.data["doc_id"], []).append(t.id)
+    return parts
 
 
 def task_payload(doc: Document, gold: dict[str, AnnotatedDocument], known: dict, export_id: Optional[int] = None) -> dict:

@@ -282,27 +282,50 @@ def read_task(path: Path, index: int, task: Union[Task, Malformed, Any], corpus:
         who = annotation.completed_by
         if out.users.setdefault(who.pseudonym, who.id) != who.id:
             problems.add(where, f"{who.pseudonym} stands for two Label Studio users ({out.users[who.pseudonym]} and {who.id})")
-    chosen = _gold_annotation(where, task, problems)
-    if chosen is AMBIGUOUS:
-        live = [a for a in task.annotations if not a.was_cancelled]
-        out.ambiguous = (f"{where}: {len(live)} annotations and none is the ground truth (" + ", ".join(
-            f"annotation {a.id} by {a.completed_by.pseudonym}, {sum(isinstance(r, LabelsItem) for r in a.result)} spans" for a in live)
-            + f"); review them with `python -m scripts review {doc.doc_id}`, then choose one with "
-            f"`python -m scripts adjudicate {doc.doc_id} ANNOTATOR`")
+    read = []
     for annotation in task.annotations:
-        if annotation.was_cancelled:
-            continue
-        at = f"{where}, annotation {annotation.id}"
-        annotated = _read_annotation(at, task.id, annotation, doc, problems)
-        annotated.annotator = annotation.completed_by.pseudonym
-        annotated.ground_truth = annotation.ground_truth
-        annotated.annotation_id = annotation.id
-        out.annotations.append(annotated)
-        if annotation is chosen:
-            out.gold = annotated
-            if annotated.coverage is not None:
-                problems.add(at, f"the gold annotation covers only {annotated.coverage}: gold must cover the whole text")
+        if not annotation.was_cancelled:
+            annotated = _read_annotation(f"{where}, annotation {annotation.id}", task.id, annotation, doc, problems)
+            annotated.annotator, annotated.ground_truth = annotation.completed_by.pseudonym, annotation.ground_truth
+            annotated.annotation_id = annotation.id
+            read.append(annotated)
+    out.annotations = assemble_parts(read)
+    chosen = _gold_annotation(where, out.annotations, bool(task.annotations), problems)
+    if chosen is AMBIGUOUS:
+        out.ambiguous = (f"{where}: {len(out.annotations)} annotations and none is the ground truth (" + ", ".join(
+            f"annotation {a.annotation_id} by {a.annotator}, {len(a.entities) + len(a.claims) + len(a.figures)} spans"
+            for a in out.annotations) + f"); review them with `python -m scripts review {doc.doc_id}`, then choose one with "
+            f"`python -m scripts adjudicate {doc.doc_id} ANNOTATOR`")
+    elif chosen is not None:
+        out.gold = chosen
+        if chosen.coverage is not None:
+            problems.add(f"{where}, annotation {chosen.annotation_id}",
+                         f"the gold annotation covers only {chosen.coverage}: gold must cover the whole text")
     return out
+
+
+def assemble_parts(annotations: list[AnnotatedDocument]) -> list[AnnotatedDocument]:
+    """A long document annotated in parts (`push --parts`): an annotator's partial annotations whose
+    coverages tile the whole text, all ground truth or none, read as one annotation of the whole text
+    (each part giving the spans that start in its range)."""
+    by_annotator: dict[str, list[AnnotatedDocument]] = {}
+    for a in annotations:
+        by_annotator.setdefault(a.annotator, []).append(a)
+    out = []
+    for mine in by_annotator.values():
+        parts = sorted((a for a in mine if a.coverage), key=lambda a: a.coverage)
+        n = mine[0].doc.n_chars
+        tiles = (len(parts) > 1 and parts[0].coverage[0] == 0 and parts[-1].coverage[1] == n
+                 and all(x.coverage[1] == y.coverage[0] for x, y in zip(parts, parts[1:])) and len({a.ground_truth for a in parts}) == 1)
+        if not tiles:
+            out += mine
+            continue
+        inside = lambda part, layer: [s for s in getattr(part, layer) if part.coverage[0] <= s.start < part.coverage[1]]  # noqa: E731
+        whole = AnnotatedDocument(parts[0].doc, *([s for p in parts for s in inside(p, layer)] for layer in ("entities", "claims", "figures")),
+                                  annotator=parts[0].annotator, ground_truth=parts[0].ground_truth,
+                                  annotation_id=min(p.annotation_id for p in parts))
+        out += [a for a in mine if not a.coverage] + [whole]
+    return sorted(out, key=lambda a: a.annotation_id or 0)
 
 
 def _malformed(path: Path, index: int, task: Any, problems: Problems) -> None:
@@ -406,12 +429,11 @@ def _task_document(path: Path, task: Task, corpus: Mapping[str, Document], probl
 AMBIGUOUS = object()  # several non-cancelled annotations and no ground truth
 
 
-def _gold_annotation(where: str, task: Task, problems: Problems) -> Any:
-    """The annotation to take as gold, None, or AMBIGUOUS."""
-    live = [a for a in task.annotations if not a.was_cancelled]
+def _gold_annotation(where: str, live: list[AnnotatedDocument], any_annotation: bool, problems: Problems) -> Any:
+    """The annotation to take as gold (of the non-cancelled ones, parts assembled), None, or AMBIGUOUS."""
     truths = [a for a in live if a.ground_truth]
     if len(truths) > 1:
-        ids = ", ".join(str(a.id) for a in truths)
+        ids = ", ".join(str(a.annotation_id) for a in truths)
         problems.add(where, f"{len(truths)} annotations marked ground truth ({ids}): keep one")
         return None
     if truths:
@@ -420,7 +442,7 @@ def _gold_annotation(where: str, task: Task, problems: Problems) -> Any:
         return live[0]
     if len(live) > 1:
         return AMBIGUOUS
-    if task.annotations:
+    if any_annotation:
         problems.add(where, "every annotation is cancelled: nothing to take as gold (delete or redo them)")
     return None
 

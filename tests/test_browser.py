@@ -348,3 +348,22 @@ def test_the_long_document_opens_and_a_region_is_selected(server, admin, shots, 
     number = next(r for r in gold.result if r["type"] == "number" and r["id"] == figure["id"] and r["from_name"] == "value")
     assert float(field(admin, "value").get_attribute("value")) == number["value"]["number"]
     admin.save_screenshot(str(shots / "11-d002-figure.png"))
+
+
+def test_a_long_document_in_parts_opens_fast(server, admin, shots, timings):
+    """`push --parts`: d002 as three tasks; a part opens with a third of the regions, its range as coverage."""
+    parts = annotate.push_parts(server, CORPUS, EXPORT, 5000)
+    assert list(parts) == ["d002"] and len(parts["d002"]) == 3
+    ls = annotate.sdk(server)
+    pid = annotate.project_id(ls, create=False, title=annotate.PARTS_TITLE)
+    first = ls.tasks.get(id=parts["d002"][0])
+    [prediction] = ls.predictions.list(task=first.id)
+    start, end = (int(x) for x in first.data["part"].split("-"))
+    spans = [r for r in prediction.result if r["type"] == "labels"]
+    assert start == 0 and all(start <= r["value"]["start"] < end or r["from_name"] == "entity" for r in spans)
+    assert [r["value"]["text"] for r in prediction.result if r.get("from_name") == "coverage"] == [[f"{start}-{end}"]]
+    regions = len({r["id"] for r in spans})
+    timings["open a part of d002, its prediction copied in (s)"] = round(
+        open_labeling(admin, f"{server.url}/projects/{pid}/data?task={first.id}", min_regions=regions), 2)
+    timings["regions in that part"] = regions
+    admin.save_screenshot(str(shots / "12-d002-part.png"))

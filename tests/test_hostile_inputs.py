@@ -50,7 +50,7 @@ EXPORT_ERRORS = {
         "(the offsets look like UTF-16 code units; they must be code points)"),
     "two annotations without ground truth": (
         lambda t: set_(annotations(t, 1)[0], "ground_truth", False),
-        "{export}: task 1 (doc fx1): 2 annotations and none is the ground truth (annotation 1 by annotator-1, 13 spans, annotation 2 "
+        "{export}: task 1 (doc fx1): 2 annotations and none is the ground truth (annotation 1 by annotator-1, 11 spans, annotation 2 "
         "by annotator-1, 3 spans); review them with `python -m scripts review fx1`, then choose one with "
         "`python -m scripts adjudicate fx1 ANNOTATOR`"),
     "two ground truths": (

@@ -75,3 +75,33 @@ def test_figures_and_claims_link_by_containment():
     figure_lists = dict(tables["claims"].select("span_id", "figure_span_ids").iter_rows())
     assert figure_lists["fx1:c174-233"] == ["fx1:f174-206", "fx1:f224-233"]
     assert {k: v for k, v in figures.items() if v is None} == {}
+
+
+def test_an_annotation_in_parts_reads_as_one(tmp_path):
+    """A long document annotated in parts (`push --parts`): the parts of one annotator, whose coverages tile
+    the text, give the same gold as one annotation of the whole."""
+    import json
+
+    from conftest import FIXTURE_CORPUS, load_fixture_export
+    from scripts.corpus import load_corpus
+    from scripts.labelstudio import read_export, to_result
+    from dataclasses import replace
+
+    corpus = load_corpus(FIXTURE_CORPUS)
+    whole = read_export(FIXTURE_EXPORT, corpus)["fx1"]
+    tasks = load_fixture_export()
+    gold = next(a for a in tasks[0]["annotations"] if a["ground_truth"])
+    cut, n = 100, corpus["fx1"].n_chars
+    parts = []
+    for k, (start, end) in enumerate([(0, cut), (cut, n)]):
+        inside = {layer: [s for s in getattr(whole, layer) if start <= s.start < end] for layer in ("entities", "claims", "figures")}
+        claimants = {(c.claimant.start, c.claimant.end) for c in inside["claims"] if c.claimant}
+        inside["entities"] += [e for e in whole.entities if (e.start, e.end) in claimants and not start <= e.start < end]
+        parts.append({**gold, "id": 100 + k, "result": to_result(replace(whole, **inside, coverage=(start, end)))})
+    tasks[0]["annotations"] = [parts[0], parts[1], *[a for a in tasks[0]["annotations"] if not a["ground_truth"]]]
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    assembled = read_export(export, corpus)["fx1"]
+    for layer in ("entities", "claims", "figures"):
+        assert [(s.start, s.end) for s in getattr(assembled, layer)] == [(s.start, s.end) for s in getattr(whole, layer)], layer
+    assert assembled.coverage is None and assembled.annotation_id == 100
