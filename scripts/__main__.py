@@ -62,12 +62,17 @@ def main(argv: list[str] | None = None) -> int:
     agree_cmd.add_argument("--corpus", type=Path, default=PROJECT_ROOT / "corpus")
     agree_cmd.add_argument("--json", type=Path, default=PROJECT_ROOT / "annotations" / "agreement.json")
     commands.add_parser("enter-passes", help="enter annotations/passes and their adjudication into Label Studio as three users (once)")
+    corrections_cmd = commands.add_parser("enter-corrections", help="a correction pass: the gold with a list of corrections applied, "
+                                                                    "entered as one annotator's annotations")
+    corrections_cmd.add_argument("corrections", type=Path, help="e.g. annotations/corrections-rev3.json")
+    corrections_cmd.add_argument("--as", dest="pseudonym", required=True, help="the annotator, annotator-N (a new pseudonym)")
     gate_cmd = commands.add_parser("schema-diff", help="classify the schema change since the last released snapshot; --gate: fail as CI does")
     gate_cmd.add_argument("--gate", action="store_true", help="exit 1 when the change needs a version bump or a CHANGELOG entry")
     release_cmd = commands.add_parser("release", help="bump the version, rebuild, write the schema snapshot and the CHANGELOG entry")
     release_cmd.add_argument("--since", help="what to diff the annotations against: an export, a release folder or git:<ref> "
                                              "(default: git:v<last released version>)")
     release_cmd.add_argument("--allow-removals", action="store_true", help="accept removing gold spans (see `build`)")
+    release_cmd.add_argument("--notes", type=Path, help="a Markdown file whose text the CHANGELOG entry carries (e.g. the rules applied)")
     diff_cmd = commands.add_parser("annotation-diff", help="spans added, removed and changed between two exports or releases")
     diff_cmd.add_argument("old", help="an export (.json), a release folder (with data/) or git:<ref>")
     diff_cmd.add_argument("new", nargs="?", default="annotations/export.json")
@@ -150,7 +155,8 @@ def _release(args) -> int:
     from scripts.versions import ReleaseIncomplete, release
 
     try:
-        done = release(PROJECT_ROOT, args.since, allow_removals=args.allow_removals)
+        notes = args.notes.read_text(encoding="utf-8") if args.notes else ""
+        done = release(PROJECT_ROOT, args.since, allow_removals=args.allow_removals, notes=notes)
     except (InputError, ValidationFailed) as err:
         return fail("release refused; the version is unchanged:", err.problems if isinstance(err, InputError) else err.report)
     except ValueError as err:
@@ -217,6 +223,15 @@ def _server(args) -> int:
             created = enter(annotate.connect(), load_corpus(PROJECT_ROOT / "corpus"), PROJECT_ROOT / "annotations" / "passes",
                             PROJECT_ROOT / "annotations" / "adjudication.json")
             print("\n".join(f"{user}: {n} annotation(s)" for user, n in created.items()) + "\nnow run `pull`")
+            return 0
+        if args.command == "enter-corrections":
+            from scripts.corrections import enter
+
+            if not re.fullmatch(r"annotator-[1-9][0-9]{0,5}", args.pseudonym):
+                return fail("enter-corrections refused: --as takes a pseudonym annotator-N", [])
+            made = enter(annotate.connect(), DEFAULT_EXPORT, load_corpus(PROJECT_ROOT / "corpus"), args.corrections, args.pseudonym)
+            print("\n".join(f"{doc}: annotation {a} by {args.pseudonym}" for doc, a in made.items())
+                  + "\nnow `review` each document, `adjudicate` it, and `pull`")
             return 0
         if args.command == "pull":
             lost = annotate.pull(annotate.connect(), DEFAULT_EXPORT, annotate.DEFAULT_HOME / "pseudonyms.json", args.allow_removals,

@@ -42,7 +42,7 @@ def data_level(result: dict) -> str:
 
 
 def changelog_entry(version: str, previous: str | None, schema_level: str, schema_changes: list, annotation_diff: dict,
-                    since: str, today: dt.date) -> str:
+                    since: str, today: dt.date, notes: str = "") -> str:
     lines = [f"## {version} — {today.isoformat()}", ""]
     lines.append(f"Schema: {schema_level} change since v{previous}." if previous else "Schema: first snapshot.")
     lines += [f"- {level}: {what}" for level, what in schema_changes if level != "patch"]
@@ -50,6 +50,7 @@ def changelog_entry(version: str, previous: str | None, schema_level: str, schem
     if patches:
         lines.append(f"- patch: {patches} description change(s)")
     lines += ["", f"Annotations (gold, against {since}):", *[f"- {line}" for line in summary(annotation_diff)], "",
+              *([notes.strip(), ""] if notes.strip() else []),
               f"Tag: `v{version}`; pin it with `load_dataset(\"<hub id>\", \"<config>\", revision=\"v{version}\")`.", ""]
     return "\n".join(lines)
 
@@ -60,7 +61,7 @@ def add_to_changelog(changelog: Path, entry: str) -> None:
     write_atomic(changelog, head.rstrip("\n") + "\n\n" + entry + ("\n## " + rest if sep else ""))
 
 
-def release(root: Path, since: str | None, today: dt.date | None = None, allow_removals: bool = False) -> dict:
+def release(root: Path, since: str | None, today: dt.date | None = None, allow_removals: bool = False, notes: str = "") -> dict:
     """Makes the next release in `root` (a checkout). Returns what was done; raises on any failure,
     restoring the version it found."""
     from scripts.release import build, dataset_version
@@ -82,7 +83,7 @@ def release(root: Path, since: str | None, today: dt.date | None = None, allow_r
         if path.is_symlink() or (path.exists() and not (path.is_file() if kind == "a file" else path.is_dir())):
             raise ValueError(f"{path} must be {kind} (not a link or anything else): nothing was changed")
     entry = changelog_entry(version, previous, schema_level, schema_changes, annotation_diff,
-                            since or "nothing (first release)", today or dt.date.today())
+                            since or "nothing (first release)", today or dt.date.today(), notes)
     set_version(pyproject, version)
     try:
         build(root / "corpus", export if export.exists() else None, root, version, allow_removals=allow_removals)
