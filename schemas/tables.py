@@ -92,7 +92,7 @@ TABLES: dict[str, list[Column]] = {
         _int("cue_end", "End of the cue, exclusive."),
         _string("cue_text", "`documents.text[cue_start:cue_end]`."),
         _labels("claim_kind", vocab.CLAIM_KINDS, "direct (quoted), indirect (reported speech) or reported (sourced report)."),
-        _string("claim_group_id", "Shared by claims in different documents that report the same statement; null when the corpus reports it once.", nullable=True),
+        _string("claim_group_id", "Shared by the claims that report the same statement (one speaker, one occasion), in one document or several; null when the corpus reports it once.", nullable=True),
         _string("parent_claim_span_id", "The innermost other claim whose span contains this one (a quote inside a report), else null.", nullable=True),
         Column("figure_span_ids", List(Value("string")), "The figures (`figures.span_id`) inside the claim's span, in text order."),
     ] + PROVENANCE_COLUMNS,

@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     publish_cmd.add_argument("repo_id", help="the dataset repo, e.g. my-org/syria-news-spans")
     publish_cmd.add_argument("--dry-run", action="store_true", help="list what would be uploaded where; no network")
     publish_cmd.add_argument("--release", type=Path, default=PROJECT_ROOT, help="the release folder (default: this checkout)")
+    from scripts.evaluate.cli import add_arguments
+
+    add_arguments(commands.add_parser("evaluate", help="score a model's predictions against the gold, with 95% intervals"))
     bench_cmd = commands.add_parser("benchmark", help="the build's cost by stage at growing sizes, against a floor measured in the same run")
     bench_cmd.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="gold spans per synthetic corpus")
     bench_cmd.add_argument("--work", type=Path, default=PROJECT_ROOT / ".bench", help="where corpora and releases go (git-ignored)")
@@ -88,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # any terminal's encoding: a character it lacks never fails a command
         stream.reconfigure(errors="backslashreplace")
     args = parser.parse_args(argv)
-    handlers = {"benchmark": _benchmark, "build": _build, "agreement": _agreement, "schema-diff": _schema_diff, "release": _release,
+    handlers = {"evaluate": _evaluate, "benchmark": _benchmark, "build": _build, "agreement": _agreement, "schema-diff": _schema_diff, "release": _release,
                 "annotation-diff": _annotation_diff, "publish": _publish}
     try:
         return handlers.get(args.command, _server)(args)
@@ -115,6 +118,12 @@ def fail(headline: str, lines: list[str], code: int = 2) -> int:
 
     print("\n".join(safe(part) for line in [headline, *lines] for part in str(line).split("\n")), file=sys.stderr)
     return code
+
+
+def _evaluate(args) -> int:
+    from scripts.evaluate.cli import run
+
+    return run(args)
 
 
 def _benchmark(args) -> int:

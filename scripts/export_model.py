@@ -56,49 +56,42 @@ class SpanValue(Struct):
     text: Optional[str] = None  # Label Studio's copy of the span: only compared with the corpus text
 
 
-class TextAreaValue(Struct):
+class _Located(Struct):
+    start: Optional[int] = None  # a per-region value repeats its region's offsets; Label Studio does not rely on them
+    end: Optional[int] = None
+
+
+class TextAreaValue(_Located, kw_only=True):
     text: list[str]
-    start: Optional[int] = None
-    end: Optional[int] = None
 
 
-class ChoicesValue(Struct):
+class ChoicesValue(_Located, kw_only=True):
     choices: list[str]
-    start: Optional[int] = None
-    end: Optional[int] = None
 
 
-class NumberValue(Struct):
+class NumberValue(_Located, kw_only=True):
     number: Union[int, float]
-    start: Optional[int] = None
-    end: Optional[int] = None
 
 
-class LabelsItem(Struct, tag_field="type", tag="labels"):
+class _Item(Struct, tag_field="type"):
     id: RegionId
     from_name: str
     to_name: str
+
+
+class LabelsItem(_Item, tag="labels"):
     value: SpanValue
 
 
-class TextAreaItem(Struct, tag_field="type", tag="textarea"):
-    id: RegionId
-    from_name: str
-    to_name: str
+class TextAreaItem(_Item, tag="textarea"):
     value: TextAreaValue
 
 
-class ChoicesItem(Struct, tag_field="type", tag="choices"):
-    id: RegionId
-    from_name: str
-    to_name: str
+class ChoicesItem(_Item, tag="choices"):
     value: ChoicesValue
 
 
-class NumberItem(Struct, tag_field="type", tag="number"):
-    id: RegionId
-    from_name: str
-    to_name: str
+class NumberItem(_Item, tag="number"):
     value: NumberValue
 
 

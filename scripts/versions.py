@@ -104,12 +104,12 @@ class ReleaseIncomplete(Exception):
 
 
 def released_ref(root: Path, version: str) -> str:
-    """git:v<version> when that tag exists, else the commit that added the version's schema snapshot: the
+    """git:v<version> when that tag exists, else the last commit that wrote the version's schema snapshot: the
     release commit (a clone without tags, or a release whose tag was not made)."""
     tag = f"v{version}"
     if subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}"],
                       capture_output=True).returncode == 0:
         return f"git:{tag}"
-    added = subprocess.run(["git", "-C", str(root), "log", "--diff-filter=A", "--format=%H", "--",
-                            f"schemas/snapshots/{tag}.json"], capture_output=True, text=True).stdout.split()
-    return f"git:{added[-1]}" if added else f"git:{tag}"
+    written = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%H", "--",
+                              f"schemas/snapshots/{tag}.json"], capture_output=True, text=True).stdout.split()
+    return f"git:{written[0]}" if written else f"git:{tag}"

@@ -307,15 +307,15 @@ def test_a_person_annotates_d000_and_it_reaches_the_release(server, blind, perso
         WebDriverWait(d, 30).until(lambda _: client.get(f"/api/tasks/{tasks['d000']}/annotations/").json())
     d.save_screenshot(str(shots / "08-submitted.png"))
 
-    # The adjudicator's path: pull (the person becomes annotator-4), review, adjudicate, pull, build.
+    # The adjudicator's path: pull (the person becomes annotator-5), review, adjudicate, pull, build.
     export, mapping_file = tmp_path / "export.json", tmp_path / "pseudonyms.json"
     shutil.copy(EXPORT, export)
     annotate.pull(server, export, mapping_file, corpus_dir=ROOT / "corpus")
     mapping = json.loads(mapping_file.read_text())
-    assert list(mapping.values()) == ["annotator-4"]
+    assert list(mapping.values()) == ["annotator-5"]
     lines = review(server, CORPUS["d000"], mapping)
-    assert any("annotation" in line and "by annotator-4" in line for line in lines) and any("only annotator-" in line for line in lines)
-    assert "by annotator-4 is the ground truth" in adjudicate(server, "d000", "annotator-4", mapping)
+    assert any("annotation" in line and "by annotator-5" in line for line in lines) and any("only annotator-" in line for line in lines)
+    assert "by annotator-5 is the ground truth" in adjudicate(server, "d000", "annotator-5", mapping)
     annotate.pull(server, export, mapping_file, corpus_dir=ROOT / "corpus")
     root = release_root(tmp_path / "release")
     shutil.copytree(ROOT / "data", root / "data")
@@ -329,7 +329,7 @@ def test_a_person_annotates_d000_and_it_reaches_the_release(server, blind, perso
     assert d000("claims").select("start", "end", "claim_kind", "claimant_type", "claimant_span_id", "cue_text").rows() == [
         (2038, 2129, "indirect", "named", "d000:e2017-2032", "said")]
     raw = tables["annotations_raw"].filter(pl.col("doc_id") == "d000").group_by("annotator").len().sort("annotator").rows()
-    assert raw[-1] == ("annotator-4", 4) and len(raw) == 4  # the three committed annotators' spans are all still there
+    assert raw[-1] == ("annotator-5", 4) and len(raw) == 4  # the committed annotators' spans are all still there
 
 
 def test_the_long_document_opens_and_a_region_is_selected(server, admin, shots, timings):

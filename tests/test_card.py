@@ -21,7 +21,7 @@ def test_committed_card_metadata():
     data = DatasetCard.load(ROOT / "README.md").data.to_dict()
     assert set(data["license"]) <= HUB_LICENSES and "license_details" in data
     assert set(data["task_categories"]) <= HUB_TASK_CATEGORIES
-    assert data["language"] == ["en"] and data["size_categories"] == ["1K<n<10K"]  # annotations_raw: 1584 rows
+    assert data["language"] == ["en"] and data["size_categories"] == ["1K<n<10K"]  # annotations_raw: 2152 rows
     assert data["annotations_creators"] == ["machine-generated"]  # AI annotators and adjudication (DATASHEET.md)
     configs = {c["config_name"]: c for c in data["configs"]}
     assert list(configs) == list(TABLES)

@@ -32,11 +32,13 @@ def per_doc(frame: pl.DataFrame) -> dict[str, int]:
 
 def test_exact_counts_per_layer_and_document(gold):
     assert per_doc(gold["entities"]) == {"d000": 42, "d001": 58, "d002": 371}
-    assert per_doc(gold["claims"]) == {"d000": 10, "d001": 7, "d002": 82}
+    assert per_doc(gold["claims"]) == {"d000": 10, "d001": 7, "d002": 84}
     assert per_doc(gold["figures"]) == {"d000": 8, "d001": 14, "d002": 34}
     raw = gold["annotations_raw"]
-    assert dict(raw.group_by("annotator", "ground_truth").len().sort("annotator").select("annotator", "len").iter_rows()) == {
-        "annotator-1": 626, "annotator-2": 332, "annotator-3": 626}
+    assert dict(raw.group_by("annotator").len().sort("annotator").iter_rows()) == {
+        "annotator-1": 626, "annotator-2": 332, "annotator-3": 626, "annotator-4": 568}
+    assert dict(raw.filter("ground_truth").group_by("annotator").len().sort("annotator").iter_rows()) == {
+        "annotator-3": 60, "annotator-4": 568}  # the gold: d000 adjudicated (annotator-3), d001 and d002 corrected (annotator-4)
 
 
 def test_first_entity_of_each_document(gold):
@@ -67,9 +69,28 @@ def test_a_known_claim_with_its_claimant(gold):
 def test_a_claim_group_spans_documents(gold):
     groups = gold["claims"].filter(pl.col("claim_group_id").is_not_null()).group_by("claim_group_id").agg(pl.col("doc_id").unique().sort())
     assert dict(groups.sort("claim_group_id").iter_rows()) == {
+        "ban-ki-moon-appeal-to-end-syrian-war": ["d002"],
+        "ban-ki-moon-we-cannot-go-on-like-this": ["d002"],
         "davutoglu-70000-people-moving-to-turkish-border": ["d000", "d002"],
+        "fsb-grey-wolves-metrojet-bombing": ["d002"],
+        "jordan-lebanon-warn-of-breaking-point": ["d002"],
         "russia-accuses-turkey-invasion-preparations": ["d000", "d002"],
     }
+
+
+def test_the_errors_the_audit_found_are_fixed(gold):
+    """Release 1.1.0 (guidelines revision 3): the four errors of the audit, as literal rows."""
+    figures, claims = gold["figures"], gold["claims"]
+    troops = figures.filter(pl.col("span_id") == "d001:f1339-1350").row(0, named=True)
+    assert (troops["text"], troops["value"], troops["approx"]) == ("7000 troops", 7000.0, "lower_bound")
+    for old, new, ends in (("d002:c1970-2159", "d002:c1970-2158", "new people coming from Syria"),
+                           ("d002:c5638-5743", "d002:c5638-5742", "out of school among the refugees")):
+        assert claims.filter(pl.col("span_id") == old).height == 0
+        row = claims.filter(pl.col("span_id") == new).row(0, named=True)
+        assert row["text"].endswith(ends) and row["claim_kind"] == "direct"
+    told = claims.filter(pl.col("span_id") == "d002:c2977-3098").row(0, named=True)
+    assert (told["cue_text"], told["claim_group_id"]) == ("told", "davutoglu-70000-people-moving-to-turkish-border")
+    assert claims.filter(pl.col("claim_group_id") == told["claim_group_id"]).height == 4  # three other reports of the remark
 
 
 def test_every_layer_covers_every_document(gold):
@@ -107,7 +128,7 @@ def test_figures_and_claims_point_at_each_other(gold):
 def test_claimant_type_matches_the_claimant(gold):
     claims = gold["claims"]
     assert claims.filter((pl.col("claimant_type") == "named") != pl.col("claimant_span_id").is_not_null()).height == 0
-    assert dict(claims.group_by("claimant_type").len().sort("claimant_type").iter_rows()) == {"named": 71, "none": 11, "unnamed": 17}
+    assert dict(claims.group_by("claimant_type").len().sort("claimant_type").iter_rows()) == {"named": 71, "none": 10, "unnamed": 20}
 
 
 # Figures where quantulum3 reads a number but not the gold's: each a known limitation of the parser.
@@ -172,9 +193,30 @@ def test_the_export_holds_the_two_passes_and_the_adjudicated_gold():
     for a in read_all_annotations(ROOT / "annotations" / "export.json", corpus):
         exported.setdefault(a.annotator, {})[a.doc.doc_id] = a
     users = {"pass-a": "annotator-1", "pass-b": "annotator-2", passes.ADJUDICATOR: "annotator-3"}
-    assert sorted(exported) == sorted(users.values())
+    assert sorted(exported) == sorted([*users.values(), "annotator-4"])  # annotator-4: the correction pass of release 1.1.0
     for user, annotator in users.items():
         assert sorted(entered[user]) == sorted(exported[annotator]), user
         for doc_id, annotated in entered[user].items():
             assert _spans(annotated) == _spans(exported[annotator][doc_id]), (user, doc_id)
-            assert exported[annotator][doc_id].ground_truth == (user == passes.ADJUDICATOR)
+            assert exported[annotator][doc_id].ground_truth == (user == passes.ADJUDICATOR and doc_id == "d000")
+
+
+def test_the_correction_pass_is_the_adjudicated_gold_with_its_corrections():
+    """annotator-4's annotations are the ground truth of d001 and d002: annotator-3's with every correction of
+    annotations/corrections-rev3.json applied, span for span."""
+    import json
+
+    from scripts.corpus import load_corpus
+    from scripts.corrections import apply
+    from scripts.labelstudio import read_all_annotations
+
+    corpus = load_corpus(ROOT / "corpus")
+    by = {}
+    for a in read_all_annotations(ROOT / "annotations" / "export.json", corpus):
+        by[(a.annotator, a.doc.doc_id)] = a
+    corrected = apply({d: by[("annotator-3", d)] for d in corpus},
+                      json.loads((ROOT / "annotations" / "corrections-rev3.json").read_text(encoding="utf-8")))
+    assert sorted(corrected) == ["d001", "d002"]
+    for doc_id, annotated in corrected.items():
+        assert by[("annotator-4", doc_id)].ground_truth and not by[("annotator-3", doc_id)].ground_truth
+        assert _spans(by[("annotator-4", doc_id)]) == _spans(annotated), doc_id

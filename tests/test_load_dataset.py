@@ -80,7 +80,7 @@ def test_the_committed_release_loads(datasets_only_python, tmp_path):
     assert loaded["first"]["doc_id"] == "d000" and loaded["first"]["n_chars"] == 2450
     assert loaded["first"]["text"] == (ROOT / "corpus" / "d000.txt").read_text(encoding="utf-8")
     assert {t: everything[t]["splits"]["test"] for t in TABLES} == {
-        "documents": 3, "entities": 471, "claims": 99, "figures": 56, "ner": 177, "annotations_raw": 1584}
+        "documents": 3, "entities": 471, "claims": 101, "figures": 56, "ner": 177, "annotations_raw": 2152}
     ner = everything["ner"]
     assert Features.from_dict(ner["features"]) == features("ner")
     tags = features("ner")["ner_tags"].feature.int2str(ner["first"]["ner_tags"])

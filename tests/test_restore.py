@@ -94,7 +94,7 @@ def test_a_blind_pass_holds_no_gold_and_its_annotator_gets_the_next_pseudonym(se
     tasks = {t["data"]["doc_id"]: t for t in json.loads(copy.read_text(encoding="utf-8"))}
     committed = {t["data"]["doc_id"]: t for t in json.loads(EXPORT.read_text(encoding="utf-8"))}
     new = [a for a in tasks["d000"]["annotations"] if a["id"] not in {c["id"] for c in committed["d000"]["annotations"]}]
-    assert len(new) == 1 and new[0]["completed_by"]["pseudonym"] == "annotator-4"  # 1-3 are the committed passes
+    assert len(new) == 1 and new[0]["completed_by"]["pseudonym"] == "annotator-5"  # 1-4 are the committed annotators
     assert new[0]["id"] == max(a["id"] for t in committed.values() for a in t["annotations"]) + 1
     assert tasks["d000"]["id"] == committed["d000"]["id"]
     first = comparable(copy)
@@ -105,7 +105,7 @@ def test_review_and_adjudicate(server, restored):
     _, _, mapping = restored
     mapping = json.loads(mapping.read_text())
     lines = review(server, CORPUS["d001"], mapping)
-    assert lines[0].startswith("doc d001: 3 annotation(s); reference: annotation") and "(ground truth)" in lines[0]
+    assert lines[0].startswith("doc d001: 4 annotation(s); reference: annotation") and "(ground truth)" in lines[0]
     assert any(" only annotator-" in line or " vs " in line for line in lines[1:]), lines
     before = {a["annotator"]: a for a in _annotations(server, "d001", mapping)}
     other = next(name for name, a in before.items() if not a["ground_truth"])

@@ -54,6 +54,13 @@ def read_config(release: Path, config: str) -> list[dict]:
     return [row for f in files for row in _decoded(pq.read_table(f))]
 
 
+def vocabulary(release: Path, config: str, column: str) -> list[str]:
+    """A ClassLabel column's names, from the features the Parquet carries (the corpus's label set)."""
+    files = sorted((release / "data" / config).glob("test-*.parquet"))
+    meta = json.loads((pq.read_schema(files[0]).metadata or {}).get(b"huggingface", b"{}")) if files else {}
+    return meta.get("info", {}).get("features", {}).get(column, {}).get("names", [])
+
+
 def from_dataset(dataset: Any) -> list[dict]:
     """A `datasets.Dataset` (what load_dataset returns for a split) as rows with ClassLabel names."""
     return _decoded(dataset.data.table.replace_schema_metadata(
@@ -82,7 +89,9 @@ def check(config: str, rows: list[dict], texts: dict[str, str], labels: Iterable
     """The rows fit to score (with only the columns the scorer reads), and notes (what was left out).
     BadPredictions with one message per problem, naming the row."""
     labels, problems, kept, left_out = set(labels), [], [], {}
-    given = set().union(*(r.keys() for r in rows)) if rows else set()
+    if not rows:
+        return [], ["no predictions: every reference span counts as missed"]
+    given = set().union(*(r.keys() for r in rows if isinstance(r, dict)))
     missing = [c for c in REQUIRED[config] if c not in given]
     if missing:
         raise BadPredictions([f"predictions for {config}: missing column(s) {', '.join(missing)} (needed: {', '.join(REQUIRED[config])})"])

@@ -122,7 +122,9 @@ def score_entities(ref: list[dict], pred: list[dict], texts: Texts) -> tuple[dic
                 outcome = Outcome()
                 evaluate(scheme, [m for m in true if m.label == label], [m for m in guess if m.label == label], outcome)
                 _prf_from_outcome(outcome, scheme, metrics[f"{scheme}[{label}]"])
-    _span_metrics(ref_docs, pred_docs, texts, metrics)
+    spans: dict = defaultdict(Counts)  # its "exact" is the exact scheme's; the one-to-one overlap matching is new
+    _span_metrics(ref_docs, pred_docs, texts, spans)
+    metrics["overlap"] = spans["overlap"]
     clusters = None
     if pred and all(p.get("entity_id") is not None for p in pred):
         by_offsets = {(p["doc_id"], p["start"], p["end"]): p["entity_id"] for p in pred}
