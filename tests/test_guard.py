@@ -386,3 +386,118 @@ def test_every_command_fails_with_a_message_not_a_traceback(case, committed, tmp
     assert done.stderr.strip() and len(done.stderr.strip().splitlines()[0]) < 400, output
     assert (tree_digest(clone / "data") if (clone / "data").exists() else {}) | {
         "export": (clone / "annotations" / "export.json").read_bytes()} == (before if case != "publish" else {"export": before["export"]})
+
+
+# ---- the independent red team's findings (one test each) ----
+
+@pytest.mark.parametrize("unit", ["alice\\uFf20example.com", "alice\\ufe6bexample.com", "alice@\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444",
+                                  "bob@[127.0.0.1]", '\\"alice\\"@example.com', "km\u2028x", "\u200b", "km\u200e"])
+def test_no_form_of_an_address_or_an_invisible_character_reaches_a_published_name(release, tmp_path, capsys, unit):
+    tasks = load_fixture_export()
+    raw = json.dumps(tasks, ensure_ascii=False)
+    raw = raw.replace('"text": ["vehicles"]', '"text": ["' + unit + '"]', 1)
+    assert unit.replace("\\\\", "\\") in raw or unit in raw
+    err = refused(release, raw.encode(), tmp_path, capsys)
+    assert "unit" in err or "e-mail address" in err, err
+
+
+def test_a_card_whose_yaml_was_edited_is_refused_by_publish(release):
+    readme = release / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    readme.write_text(text.replace("'0': PERSON", "'0': GPEX", 1), encoding="utf-8")
+    done = publish(release, "--dry-run")
+    assert done.returncode == 2 and "README.md: dataset_info differs from what the build writes for data/" in done.stderr, done.stderr
+
+
+def test_writes_never_follow_a_planted_link(tmp_path):
+    from scripts.files import write_atomic
+
+    outside, target = tmp_path / "outside.txt", tmp_path / "folder" / "agreement.json"
+    outside.write_text("theirs", encoding="utf-8")
+    target.parent.mkdir()
+    (target.parent / ".agreement.json.tmp").symlink_to(outside)
+    target.symlink_to(outside)
+    write_atomic(target, "ours")
+    assert outside.read_text(encoding="utf-8") == "theirs" and not target.is_symlink() and target.read_text(encoding="utf-8") == "ours"
+
+
+def test_an_annotators_deleted_span_counts_as_a_removal(tmp_path, capsys):
+    tasks = load_fixture_export()
+    annotation(tasks, 1, 2)["completed_by"] = {"id": 2, "pseudonym": "annotator-2"}
+    base, root = tmp_path / "base.json", release_root(tmp_path / "release")
+    base.write_text(json.dumps(tasks), encoding="utf-8")
+    assert build(root, base) == 0
+    second = annotation(tasks, 1, 2)
+    first = sorted(r["id"] for r in second["result"] if r["type"] == "labels" and r["value"]["labels"] != ["CUE"])[0]
+    second["result"] = [r for r in second["result"] if r.get("id") != first and first not in (r.get("from_id"), r.get("to_id"))]
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    before = tree_digest(root)
+    assert build(root, export) == 2
+    assert "annotator-2's span" in capsys.readouterr().err and tree_digest(root) == before
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda t: t[1].update(id=1), "task id 1 is also the id of the task of doc fx1"),
+    (lambda t: [a["completed_by"].update(id=99) for a in t[1]["annotations"]], "annotator-1 stands for Label Studio user 99 here and user 1 in task 1"),
+    (lambda t: annotation(t, 2, 4)["completed_by"].update(id=99), "annotator-1 stands for two Label Studio users (1 and 99)"),
+])
+def test_ids_and_pseudonyms_name_one_thing_each(release, tmp_path, capsys, change, expected):
+    tasks = load_fixture_export()
+    change(tasks)
+    err = refused(release, json.dumps(tasks).encode(), tmp_path, capsys)
+    assert expected in err, err
+
+
+def test_an_article_quoting_an_address_can_be_annotated(tmp_path):
+    quoted = "@".join(["press", "un.org"])
+    text = f"Write to {quoted} today."
+    doc = Document("quoting", text, sha256_text(text), None, None, None, "en", "quoting.txt", "test")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "quoting.txt").write_text(text, encoding="utf-8")
+    meta = {"documents": [{"doc_id": "quoting", "source_file": "quoting.txt", "language": "en", "text_sha256": doc.text_sha256,
+                           "n_chars": len(text), "rights": "test"}]}
+    (corpus / "documents.yaml").write_text(yaml.safe_dump(meta), encoding="utf-8")
+    from scripts.model import Entity
+    result = to_result(AnnotatedDocument(doc, entities=[Entity(9, 9 + len(quoted), None, label="ORG", entity_id="un", canonical_name="UN")]))
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([{"id": 1, "data": {"text": text, "doc_id": "quoting", "text_sha256": doc.text_sha256},
+                                   "annotations": [{"id": 1, "completed_by": {"id": 1, "pseudonym": "annotator-1"}, "result": result}]}]),
+                      encoding="utf-8")
+    assert build(release_root(tmp_path / "release"), export, corpus) == 0
+
+
+def test_numbers_and_strings_json_cannot_hold_are_named(release, tmp_path, capsys):
+    raw = json.dumps(load_fixture_export()).replace('"lead_time": null', '"lead_time": 1e309', 1)
+    assert "1e309" in raw
+    export = tmp_path / "export.json"
+    export.write_text(raw, encoding="utf-8")
+    assert build(release, export) in (0, 2) and "Traceback" not in capsys.readouterr().err  # not published: either is fine
+    err = refused(release, b'[{"id": 1, "data": {"text": "\\ud800"}}]', tmp_path, capsys)
+    assert "lone surrogate" in err, err
+
+
+@pytest.mark.parametrize("value", ["1_000", "\uff13\uff10", "1e-400"])
+def test_a_figure_value_is_plain_ascii_digits(release, tmp_path, capsys, value):
+    tasks = load_fixture_export()
+    item = next(r for r in annotation(tasks, 1, 1)["result"] if r.get("from_name") == "value")
+    item["value"]["text"] = [value]
+    err = refused(release, json.dumps(tasks).encode(), tmp_path, capsys)
+    assert "is not a finite number" in err
+
+
+def test_an_impossible_date_in_documents_yaml_is_a_message(release, tmp_path, capsys):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURE_CORPUS, corpus)
+    meta = corpus / "documents.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("2020-03-02", "2020-02-30"), encoding="utf-8")
+    err = refused(release, (ROOT / "tests" / "fixtures" / "export.json").read_bytes(), tmp_path, capsys, corpus)
+    assert "cannot read the corpus metadata: day is out of range for month" in err
+
+
+def test_output_the_terminal_cannot_encode_never_fails_a_build(release):
+    done = subprocess.run([sys.executable, "-m", "scripts", "build", "--corpus", str(FIXTURE_CORPUS), "--export",
+                           str(ROOT / "tests" / "fixtures" / "export.json"), "--out", str(release)],
+                          cwd=ROOT, capture_output=True, text=True, env={**__import__("os").environ, "PYTHONIOENCODING": "ascii"})
+    assert done.returncode == 0 and "\\u2026" in done.stdout, done.stderr

@@ -141,3 +141,11 @@ def test_allow_removals_lists_every_span_that_goes_and_asks(server, restored, tm
     assert len(spans) == n_spans and all(line.startswith("doc d002, annotator-") for line in spans), spans[:3]
     assert annotate.pull(server, copy, mapping, allow_removals=True, confirm=lambda spans: True)
     assert copy.read_bytes() != before
+
+
+def test_an_annotators_own_project_of_the_same_title_is_never_ours(server, restored):
+    ours = annotate.project_id(annotate.sdk(server), create=False)
+    token = annotate.sign_up(server, "@".join(["mallory", "example.org"]), "a-long-password-2")
+    theirs = annotate.as_user(server, token).projects.create(title=annotate.PROJECT_TITLE, label_config="<View></View>").id
+    assert theirs != ours
+    assert annotate.project_id(annotate.sdk(server), create=False) == ours and theirs not in annotate.our_projects(annotate.sdk(server))
