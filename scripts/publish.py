@@ -18,6 +18,10 @@ from scripts.addresses import addresses_in
 from schemas.validation import validate
 
 FILES = ("README.md", "DATASHEET.md", "CHANGELOG.md")
+# The scorer travels with the data (README "Evaluation"): it needs nothing beyond what `datasets` installs.
+SCORER = ("scripts/__init__.py", "scripts/intervals.py", "scripts/files.py", "scripts/evaluate/__init__.py",
+          "scripts/evaluate/__main__.py", "scripts/evaluate/cli.py", "scripts/evaluate/inputs.py",
+          "scripts/evaluate/schemes.py", "scripts/evaluate/scorer.py")
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,7 @@ class Upload:
 
 
 def plan(root: Path) -> list[Upload]:
-    files = sorted((root / "data").rglob("*.parquet")) + [root / f for f in FILES if (root / f).exists()]
+    files = sorted((root / "data").rglob("*.parquet")) + [root / f for f in (*FILES, *SCORER) if (root / f).exists()]
     return [Upload(f, f.relative_to(root).as_posix(), f.stat().st_size) for f in files]
 
 

@@ -80,3 +80,18 @@ def test_malformed_predictions_get_one_message_per_row(datasets_only_python, tmp
         "PRODUCT, TIME, WORK_OF_ART; CARDINAL, ORDINAL, QUANTITY, MONEY, PERCENT are left out)"]
     missing = evaluate(datasets_only_python, "--config", "figures", "--predictions", str(write_jsonl(tmp_path / "f.jsonl", [{"doc_id": "d000"}])))
     assert missing.returncode == 2 and "missing column(s) start, end" in missing.stderr
+
+
+def test_the_published_files_alone_score_a_model(datasets_only_python, tmp_path):
+    """What `publish` uploads (data, card, the scorer) is all a practitioner needs, with only `datasets`."""
+    from scripts.publish import plan
+
+    hub = tmp_path / "hub"
+    for upload in plan(ROOT):
+        (hub / upload.path_in_repo).parent.mkdir(parents=True, exist_ok=True)
+        (hub / upload.path_in_repo).write_bytes(upload.local.read_bytes())
+    rows = write_jsonl(tmp_path / "p.jsonl", predictions("figures"))
+    done = subprocess.run([str(datasets_only_python), "-m", "scripts.evaluate", "--config", "figures", "--predictions", str(rows),
+                           "--resamples", "100"], capture_output=True, text=True, cwd=hub)
+    assert done.returncode == 0, done.stderr
+    assert "exact" in done.stdout and " 1.000  1.000  1.000" in done.stdout

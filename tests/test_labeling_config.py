@@ -41,3 +41,14 @@ def test_relation_labels():
     # LabelInterface does not list <Relation> tags; read them from the XML itself.
     tree = ET.fromstring(CONFIG_XML)
     assert tuple(r.get("value") for r in tree.iter("Relation")) == vocab.RELATION_LABELS
+
+
+def test_every_hotkey_is_set_once_and_none_is_label_studios_own():
+    """Label Studio gives a key to every label or choice without one (so adding one would move the others),
+    and keeps `u` for itself (unselect the region)."""
+    import re
+
+    keys = re.findall(r'hotkey="([^"]*)"', CONFIG_XML)
+    labelled = re.findall(r"<(?:Label|Choice) ", CONFIG_XML)
+    assert len(keys) == len(set(keys)) and len(keys) >= len(labelled) - 1  # `rate` has none: Label Studio's keys ran out
+    assert "u" not in keys
