@@ -213,8 +213,8 @@ def email_count(node: Any, quoted: bool = False) -> int:
     (`data.text`, and a span region's `value.text`, which must equal the corpus text)."""
     if isinstance(node, dict):
         is_span = node.get("type") == "labels"
-        return sum(email_count(v, quoted=(k == "data") or (is_span and k == "value")) if isinstance(v, (dict, list))
-                   else 0 if quoted and k == "text" else email_count(v) for k, v in node.items())
+        return sum(len(addresses_in(k)) + (email_count(v, quoted=(k == "data") or (is_span and k == "value")) if isinstance(v, (dict, list))
+                   else 0 if quoted and k == "text" else email_count(v)) for k, v in node.items())
     if isinstance(node, list):
         return sum(email_count(v) for v in node)
     if isinstance(node, str):

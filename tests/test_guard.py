@@ -501,3 +501,10 @@ def test_output_the_terminal_cannot_encode_never_fails_a_build(release):
                            str(ROOT / "tests" / "fixtures" / "export.json"), "--out", str(release)],
                           cwd=ROOT, capture_output=True, text=True, env={**__import__("os").environ, "PYTHONIOENCODING": "ascii"})
     assert done.returncode == 0 and "\\u2026" in done.stdout, done.stderr
+
+
+def test_an_address_as_a_field_name_is_found(release, tmp_path, capsys):
+    tasks = load_fixture_export()
+    tasks[0]["meta"] = {"@".join(["jane.doe", "example.org"]): True}
+    err = refused(release, json.dumps(tasks).encode(), tmp_path, capsys)
+    assert "holds 1 e-mail address(es) of annotators" in err
