@@ -353,10 +353,13 @@ class Ledger:
         self.doc_of_task: dict[Any, str] = {}
         self.user_of: dict[str, tuple[int, Any]] = {}  # pseudonym -> (user id, the task it was first seen in)
         self.ambiguous: list[str] = []
+        self.email_tasks: list[str] = []  # where addresses were found (never what they are)
 
     def admit(self, task: TaskAnnotations) -> bool:
         """Whether the task's annotations count; its problems are recorded either way."""
         self.emails += task.emails
+        if task.emails:
+            self.email_tasks.append(str(task.task_id) if task.task_id is not None else f"item {task.index}")
         if self.emails:
             return False
         if task.doc_id in self.task_of_doc:
@@ -381,8 +384,9 @@ class Ledger:
     def close(self) -> None:
         """InputError listing every problem of the export."""
         if self.emails:
-            raise InputError([f"{self.path}: holds {self.emails} e-mail address(es) of annotators; an export must be "
-                              "pseudonymized: take it with `python -m scripts pull`"])
+            where = ", ".join(self.email_tasks[:20]) + (" …" if len(self.email_tasks) > 20 else "")
+            raise InputError([f"{self.path}: holds {self.emails} e-mail address(es) of annotators (task(s) {where}); an export "
+                              "must be pseudonymized: take it with `python -m scripts pull`"])
         self.problems.items += self.ambiguous
         self.problems.raise_if_any()
 

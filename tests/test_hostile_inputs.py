@@ -106,7 +106,8 @@ EXPORT_ERRORS = {
         "{export}: task 1 (doc fx1), annotation 1, region a1: unknown from_name 'label' (expected one of ['entity', 'span'])"),
     "annotator e-mails in the export": (
         lambda t: set_(annotations(t, 1)[0], "completed_by", {"id": 7, "email": "@".join(["annotator", "example.org"])}),
-        "{export}: holds 1 e-mail address(es) of annotators; an export must be pseudonymized: take it with `python -m scripts pull`"),
+        "{export}: holds 1 e-mail address(es) of annotators (task(s) 1); an export must be pseudonymized: take it with "
+        "`python -m scripts pull`"),
     "wrong top-level type": (
         lambda t: {"tasks": t},
         "{export}: a Label Studio export is a JSON list of tasks, found dict"),
