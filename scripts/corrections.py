@@ -18,7 +18,7 @@ from scripts.model import AnnotatedDocument, Claim, Entity, Figure, InputError, 
 LAYERS = ("entities", "claims", "figures")
 
 
-def _claim_fields(values: dict, old: Claim | None) -> dict:
+def _claim_fields(values: dict) -> dict:
     """A claim's fields from a correction's flat names (claimant_start/_end, cue_start/_end)."""
     out = {k: v for k, v in values.items() if k in ("start", "end", "claim_kind", "claimant_type", "claim_group_id")}
     if "claimant_start" in values:
@@ -28,9 +28,9 @@ def _claim_fields(values: dict, old: Claim | None) -> dict:
     return out
 
 
-def _fields(layer: str, values: dict, old=None) -> dict:
+def _fields(layer: str, values: dict) -> dict:
     if layer == "claims":
-        return _claim_fields(values, old)
+        return _claim_fields(values)
     if layer == "figures":
         return {("kind" if k == "figure_kind" else k): v for k, v in values.items() if k not in ("text", "rule")}
     return {k: v for k, v in values.items() if k not in ("text", "rule")}
@@ -64,7 +64,7 @@ def apply(gold: dict[str, AnnotatedDocument], corrections: list[dict]) -> dict[s
             if op == "remove":
                 spans.pop(matches[0])
                 continue
-            spans[matches[0]] = found = replace(spans[matches[0]], **_fields(layer, fix["set"], spans[matches[0]]))
+            spans[matches[0]] = found = replace(spans[matches[0]], **_fields(layer, fix["set"]))
         if "text" in fix and found.text_in(annotated.doc) != fix["text"]:
             problems.append(f"{where}: the span is now {found.text_in(annotated.doc)!r}, not {fix['text']!r}")
     if problems:
