@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def fail(headline: str, lines: list[str], code: int = 2) -> int:
     """Prints a refusal: one headline, then one line per problem, all made safe (no address, no control character)."""
-    from scripts.labelstudio import safe
+    from scripts.addresses import safe
 
     print("\n".join(safe(part) for line in [headline, *lines] for part in str(line).split("\n")), file=sys.stderr)
     return code
@@ -235,8 +235,9 @@ def _server(args) -> int:
             return 0
         if args.command == "enter-corrections":
             from scripts.corrections import enter
+            from scripts.export_model import is_id
 
-            if not re.fullmatch(r"annotator-[1-9][0-9]{0,5}", args.pseudonym):
+            if not is_id("pseudonym", args.pseudonym):
                 return fail("enter-corrections refused: --as takes a pseudonym annotator-N", [])
             made = enter(annotate.connect(), DEFAULT_EXPORT, load_corpus(PROJECT_ROOT / "corpus"), args.corrections, args.pseudonym)
             print("\n".join(f"{doc}: annotation {a} by {args.pseudonym}" for doc, a in made.items())
@@ -248,9 +249,9 @@ def _server(args) -> int:
             print("\n".join([*(["removed, as allowed:", *lost] if lost else []), f"wrote {DEFAULT_EXPORT.relative_to(PROJECT_ROOT)}"]))
             return 0
         if args.command in ("review", "adjudicate"):
-            from scripts.adjudicate import AdjudicationError, adjudicate, load_mapping, review
+            from scripts.adjudicate import AdjudicationError, adjudicate, review
 
-            mapping = load_mapping(annotate.DEFAULT_HOME / "pseudonyms.json")
+            mapping = annotate.load_mapping(annotate.DEFAULT_HOME / "pseudonyms.json")
             try:
                 if args.command == "adjudicate":
                     print(adjudicate(annotate.connect(), args.doc_id, args.annotator, mapping))

@@ -7,7 +7,6 @@ the ground-truth flag):
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from scripts.agreement import ATTRIBUTES, LAYERS
 from scripts.model import AnnotatedDocument, Document
@@ -110,7 +109,3 @@ def differences(a: AnnotatedDocument, b: AnnotatedDocument, name_a: str, name_b:
                 if changed:
                     lines.append(f"  {layer} {key[0]}-{key[1]} {text}: " + "; ".join(changed))
     return lines
-
-
-def load_mapping(path: Path) -> dict:
-    return json.loads(path.read_text()) if path.exists() else {}

@@ -306,12 +306,11 @@ def push_parts(server: Server, corpus: dict[str, Document], export: Path, size: 
             part = f"{start}-{end}"
             if (doc_id, part) in done:
                 continue
-            spans = {layer: [s for s in getattr(gold[doc_id], layer) if start <= s.start < end] for layer in ("entities", "claims", "figures")} \
-                if doc_id in gold else {"entities": [], "claims": [], "figures": []}
+            whole = gold.get(doc_id) or AnnotatedDocument(doc)
+            spans = {layer: [s for s in getattr(whole, layer) if start <= s.start < end] for layer in ("entities", "claims", "figures")}
             claimants = {(c.claimant.start, c.claimant.end) for c in spans["claims"] if c.claimant}  # kept beside their claims
-            spans["entities"] += [e for e in gold[doc_id].entities if (e.start, e.end) in claimants and not start <= e.start < end] \
-                if doc_id in gold else []
-            prediction = to_result(replace(gold.get(doc_id) or AnnotatedDocument(doc), **spans, coverage=(start, end)))
+            spans["entities"] += [e for e in whole.entities if (e.start, e.end) in claimants and not start <= e.start < end]
+            prediction = to_result(replace(whole, **spans, coverage=(start, end)))
             new.append({"data": {"text": doc.text, "doc_id": doc_id, "text_sha256": doc.text_sha256, "part": part},
                         "meta": {"export_task_id": export_ids.get(doc_id)} if doc_id in export_ids else {},
                         "predictions": [{"model_version": "gold", "result": prediction}]})
@@ -424,8 +423,8 @@ def pseudonymize(tasks: list[dict], mapping: dict[str, str], committed: list[dic
         if pseudonym := pseudonym_of(email):
             return pseudonym
         if email.lower() not in mapping:
-            mapping[email.lower()] = f"annotator-{max(numbers, default=0) + 1}"
             numbers.append(max(numbers, default=0) + 1)
+            mapping[email.lower()] = f"annotator-{numbers[-1]}"
         return mapping[email.lower()]
 
     def scrub(node, key=""):
@@ -493,12 +492,15 @@ def pull(server: Server, export: Path, mapping_file: Path, allow_removals: bool 
     schemas: a pull never writes what the build would refuse). Refuses (ServerError) an export that
     would lose annotations unless allow_removals; then `confirm(spans)`, given every span that would go,
     must return True. Returns what goes."""
-    mapping = json.loads(mapping_file.read_text()) if mapping_file.exists() else {}
+    mapping = load_mapping(mapping_file)
     committed = _committed(export)
     tasks = pulled(server, mapping, committed)
     text = json.dumps(tasks, indent=1, ensure_ascii=False) + "\n"
-    check_as_the_build_does(text, corpus_dir)
-    gone = lost_spans(committed, tasks, corpus_dir)
+    with tempfile.TemporaryDirectory(prefix="pull-check-") as tmp:
+        candidate = Path(tmp) / "export.json"
+        candidate.write_text(text, encoding="utf-8")
+        check_as_the_build_does(candidate, corpus_dir)
+        gone = lost_spans(export, candidate, corpus_dir) if committed else []
     lost = removals(committed, tasks) + ([f"{len(gone)} span(s) of committed annotations"] if gone else [])
     if lost and not allow_removals:
         raise ServerError("pull refused: the export would lose annotations of annotations/export.json:\n"
@@ -510,24 +512,26 @@ def pull(server: Server, export: Path, mapping_file: Path, allow_removals: bool 
     return lost
 
 
-def lost_spans(committed: list[dict], tasks: list[dict], corpus_dir: Path) -> list[str]:
+def load_mapping(path: Path) -> dict:
+    """The private address -> pseudonym mapping (empty before the first pull)."""
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def lost_spans(committed: Path, pulled_export: Path, corpus_dir: Path) -> list[str]:
     """Every span of an annotation of the committed export that the pulled one lacks."""
     from scripts.corpus import load_corpus
     from scripts.labelstudio import read_all_annotations
 
     corpus = load_corpus(corpus_dir)
 
-    def spans(export: list[dict]) -> set:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "export.json"
-            path.write_text(json.dumps(export), encoding="utf-8")
-            return {(a.doc.doc_id, a.annotator, layer, s.start, s.end, s.text_in(a.doc))
-                    for a in read_all_annotations(path, corpus) for layer in ("entities", "claims", "figures") for s in getattr(a, layer)}
+    def spans(path: Path) -> set:
+        return {(a.doc.doc_id, a.annotator, layer, s.start, s.end, s.text_in(a.doc))
+                for a in read_all_annotations(path, corpus) for layer in ("entities", "claims", "figures") for s in getattr(a, layer)}
 
-    return [f"doc {d}, {who}: {layer} {start}-{end} {text!r}" for d, who, layer, start, end, text in sorted(spans(committed) - spans(tasks))]
+    return [f"doc {d}, {who}: {layer} {start}-{end} {text!r}" for d, who, layer, start, end, text in sorted(spans(committed) - spans(pulled_export))]
 
 
-def check_as_the_build_does(export_text: str, corpus_dir: Path) -> None:
+def check_as_the_build_does(export: Path, corpus_dir: Path) -> None:
     """Builds the export into a scratch release: InputError or ValidationFailed, as the build would raise."""
     from scripts.release import CARD_FILES, build
 
@@ -535,5 +539,4 @@ def check_as_the_build_does(export_text: str, corpus_dir: Path) -> None:
         root = Path(tmp)
         for name in CARD_FILES:
             shutil.copy(PROJECT_ROOT / name, root / name)
-        (root / "export.json").write_text(export_text, encoding="utf-8")
-        build(corpus_dir, root / "export.json", root, allow_removals=True)
+        build(corpus_dir, export, root, allow_removals=True)

@@ -10,7 +10,7 @@ from typing import Iterator, Optional
 import msgspec
 import yaml
 
-from scripts.export_model import SLUG, CorpusMetadata, DocumentEntry, describe
+from scripts.export_model import CorpusMetadata, DocumentEntry, describe, is_id
 from scripts.model import Document, InputError
 
 METADATA = "documents.yaml"
@@ -89,7 +89,7 @@ def read_metadata(meta_path: Path) -> list[DocumentEntry]:
         doc_id = meta["documents"][int(entry.group(1))].get("doc_id") if entry and isinstance(
             meta["documents"][int(entry.group(1))], dict) else None
         name = f"entry {int(entry.group(1)) + 1}" if entry else "the file"
-        name += f" (doc {doc_id})" if isinstance(doc_id, str) and re.fullmatch(SLUG, doc_id) else ""
+        name += f" (doc {doc_id})" if is_id("doc_id", doc_id) else ""
         raise InputError([f"{meta_path}: {name}: {what}"]) from err
 
 

@@ -43,6 +43,18 @@ RegionId = _str(ID_PATTERNS["region_id"], 64)
 Pseudonym = _str(ID_PATTERNS["pseudonym"], 20)
 Sha256 = _str(ID_PATTERNS["sha256"], 64)
 Line = _str(LINE)
+ID_TYPES = {"doc_id": DocId, "region_id": RegionId, "pseudonym": Pseudonym}
+
+
+def is_id(kind: str, value: Any) -> bool:
+    """Whether a value is an id of that kind, exactly as the model checks it (for messages and commands)."""
+    try:
+        msgspec.convert(value, ID_TYPES[kind], strict=True)
+    except msgspec.ValidationError:
+        return False
+    return True
+
+
 Int64 = Annotated[int, Meta(ge=0, le=2**63 - 1)]  # Label Studio's ids; published as int64
 Int32 = Annotated[int, Meta(ge=0, le=2**31 - 1)]
 

@@ -25,8 +25,8 @@ import orjson
 from schemas import vocab
 from scripts.addresses import EMAIL, addresses_in, may_hold_one, safe  # noqa: F401 (EMAIL: re-exported)
 from scripts.corpus import sha256_text
-from scripts.export_model import (ID_PATTERNS, LINE, SLUG_MAX, TASK_DECODER, Annotation, Annotator, ChoicesItem, LabelsItem,
-                                  NumberItem, RelationItem, ResultItem, Task, TextAreaItem, describe)
+from scripts.export_model import (ID_PATTERNS, LINE, TASK_DECODER, Annotation, Annotator, ChoicesItem, LabelsItem,
+                                  NumberItem, RelationItem, ResultItem, Task, TextAreaItem, describe, is_id)
 from scripts.model import AnnotatedDocument, Claim, Document, Entity, Figure, InputError, Provenance, Span
 
 LABEL_TAGS = {vocab.ENTITY_TAG: vocab.ENTITY_LABELS, vocab.SPAN_TAG: vocab.SPAN_LABELS}
@@ -337,7 +337,7 @@ def _malformed(path: Path, index: int, task: Any, problems: Problems) -> None:
     task_id, data = raw.get("id"), raw.get("data")
     doc_id = data.get("doc_id") if isinstance(data, dict) else None
     name = f"task {task_id}" if type(task_id) is int else f"item {index}"
-    if isinstance(doc_id, str) and re.fullmatch(ID_PATTERNS["doc_id"], doc_id) and len(doc_id) <= SLUG_MAX:
+    if is_id("doc_id", doc_id):
         name += f" (doc {doc_id})"
     context, what = describe(task.error, raw)
     problems.add(", ".join([f"{path}: {name}", *context]), what)

@@ -19,7 +19,8 @@ from schemas.validation import validate
 
 FILES = ("README.md", "DATASHEET.md", "CHANGELOG.md")
 # The scorer travels with the data (README "Evaluation"): it needs nothing beyond what `datasets` installs.
-SCORER = ("scripts/__init__.py", "scripts/intervals.py", "scripts/files.py", "scripts/evaluate/__init__.py",
+SCORER = ("scripts/__init__.py", "scripts/intervals.py", "scripts/files.py", "scripts/model.py", "scripts/tokens.py",
+          "scripts/evaluate/__init__.py",
           "scripts/evaluate/__main__.py", "scripts/evaluate/cli.py", "scripts/evaluate/inputs.py",
           "scripts/evaluate/schemes.py", "scripts/evaluate/scorer.py")
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Optional
 
 from scripts.addresses import RESERVED_DOMAIN  # RFC 2606's .invalid: never a real address
+from scripts.export_model import is_id
 from scripts.model import Document
 
 
@@ -28,7 +29,7 @@ def address_of(pseudonym: str) -> str:
 def pseudonym_of(address: str) -> Optional[str]:
     """The pseudonym of a restored annotator's address, else None."""
     local, _, domain = address.lower().partition("@")
-    return local if domain == RESERVED_DOMAIN and local.startswith("annotator-") else None
+    return local if domain == RESERVED_DOMAIN and is_id("pseudonym", local) else None
 
 
 def users(server) -> dict[str, int]:

@@ -20,10 +20,10 @@ import numpy as np
 
 from scripts.evaluate.schemes import SCHEMES, Mention, Outcome, b_cubed, ceaf_e, evaluate, iob2_entities, muc
 from scripts.intervals import overlap_matching
+from scripts.tokens import PARAGRAPH_BREAK  # paragraphs as the `ner` view cuts them (spaCy is loaded only to tokenize)
 
 RESAMPLES = 1000
 SEED = 13
-PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")  # as the `ner` view cuts paragraphs
 TOKEN = re.compile(r"\w+|[^\w\s]")
 CURRENCY = {"$": "USD", "us$": "USD", "usd": "USD", "dollar": "USD", "€": "EUR", "euro": "EUR", "£": "GBP", "pound": "GBP",
             "¥": "JPY", "yen": "JPY", "₺": "TRY", "lira": "TRY", "₽": "RUB", "rouble": "RUB", "ruble": "RUB", "c$": "CAD"}
