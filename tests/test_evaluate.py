@@ -75,7 +75,7 @@ def test_malformed_predictions_get_one_message_per_row(datasets_only_python, tmp
     assert done.stderr.splitlines() == [
         "evaluate refused 3 problem(s) in the predictions:",
         "row 1: doc_id 'd009' is not a document of the corpus",
-        "row 2 (doc d000): offsets 5-99999 are not within 0 <= start < end <= 2450",
+        "row 2 (doc d000): offsets start=5, end=99999 are not within 0 <= start < end <= 2450",
         "row 3 (doc d000, 0-6): label 'CITY' is not one of the corpus's (DATE, EVENT, FAC, GPE, LANGUAGE, LAW, LOC, NORP, ORG, PERSON, "
         "PRODUCT, TIME, WORK_OF_ART; CARDINAL, ORDINAL, QUANTITY, MONEY, PERCENT are left out)"]
     missing = evaluate(datasets_only_python, "--config", "figures", "--predictions", str(write_jsonl(tmp_path / "f.jsonl", [{"doc_id": "d000"}])))
@@ -95,3 +95,23 @@ def test_the_published_files_alone_score_a_model(datasets_only_python, tmp_path)
                            "--resamples", "100"], capture_output=True, text=True, cwd=hub)
     assert done.returncode == 0, done.stderr
     assert "exact" in done.stdout and " 1.000  1.000  1.000" in done.stdout
+
+
+def test_every_interval_holds_its_estimate(tmp_path):
+    """An imperfect system on claims (some dropped, some shifted, some groups changed): each metric's 95%
+    interval contains its F1 (a mention drawn twice once joined its own cluster and lifted MUC above it)."""
+    from scripts.evaluate.scorer import score
+
+    texts = {r["doc_id"]: r["text"] for r in GOLD["documents"].iter_rows(named=True)}
+    rows = []
+    for i, r in enumerate(predictions("claims")):
+        if i % 5 == 0:
+            continue
+        if i % 7 == 0:
+            r = {**r, "start": r["start"] + 3}
+        if i % 3 == 0:
+            r = {**r, "claim_group_id": None if r["claim_group_id"] else f"group-{i % 4}"}
+        rows.append(r)
+    result = score("claims", GOLD["claims"].to_dicts(), rows, texts, GOLD["entities"].to_dicts(), resamples=300)
+    for metric, s in result.items():
+        assert s["ci_low"] <= s["f1"] <= s["ci_high"], (metric, s)

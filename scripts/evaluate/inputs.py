@@ -68,20 +68,31 @@ def from_dataset(dataset: Any) -> list[dict]:
 
 
 def read_predictions(source: Any) -> list[dict]:
-    """Rows of a JSON Lines file (.jsonl or .json), a Parquet file, or a `datasets.Dataset`."""
+    """Rows of a JSON Lines file (.jsonl, or .json holding lines or one list), a Parquet file (.parquet),
+    or a `datasets.Dataset`."""
     if hasattr(source, "features") and hasattr(source, "data"):
         return from_dataset(source)
     path = Path(source)
     if path.suffix == ".parquet":
         return _decoded(pq.read_table(path))
+    if path.suffix not in (".jsonl", ".json"):
+        raise BadPredictions([f"{path}: predictions are JSON Lines (.jsonl or .json) or Parquet (.parquet)"])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise BadPredictions([f"{path}: not UTF-8 text ({err.reason}); is it Parquet? then name it .parquet"]) from err
+    if text.lstrip().startswith("["):
+        try:
+            return json.loads(text)
+        except ValueError as err:
+            raise BadPredictions([f"{path}: not one JSON list ({err})"]) from err
     rows = []
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except ValueError as err:
-                    raise BadPredictions([f"{path}: line {n}: not JSON ({err})"]) from err
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except ValueError as err:
+                raise BadPredictions([f"{path}: line {n}: not JSON ({err})"]) from err
     return rows
 
 
@@ -113,8 +124,11 @@ def check(config: str, rows: list[dict], texts: dict[str, str], labels: Iterable
         if doc not in texts:
             problems.append(f"{where}: doc_id {doc!r} is not a document of the corpus")
             continue
-        if not (type(start) is int and type(end) is int and 0 <= start < end <= len(texts[doc])):
-            problems.append(f"{where} (doc {doc}): offsets {start!r}-{end!r} are not within 0 <= start < end <= {len(texts[doc])}")
+        if not (type(start) is int and type(end) is int):
+            problems.append(f"{where} (doc {doc}): start and end must be integers (code points), found {start!r} and {end!r}")
+            continue
+        if not 0 <= start < end <= len(texts[doc]):
+            problems.append(f"{where} (doc {doc}): offsets start={start}, end={end} are not within 0 <= start < end <= {len(texts[doc])}")
             continue
         if config == "entities":
             label = row.get("label")
@@ -122,8 +136,9 @@ def check(config: str, rows: list[dict], texts: dict[str, str], labels: Iterable
                 left_out[label] = left_out.get(label, 0) + 1
                 continue
             if label not in labels:
+                hint = " (a ClassLabel number? give its name: features['label'].int2str(n))" if isinstance(label, int) else ""
                 problems.append(f"{where} (doc {doc}, {start}-{end}): label {label!r} is not one of the corpus's "
-                                f"({', '.join(sorted(labels))}; {', '.join(NUMERIC_TYPES)} are left out)")
+                                f"({', '.join(sorted(labels))}; {', '.join(NUMERIC_TYPES)} are left out){hint}")
                 continue
         kept.append({c: row.get(c) for c in columns})
     if problems:

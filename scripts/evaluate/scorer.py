@@ -275,15 +275,13 @@ def _stats(p: float, r: float, f1s: np.ndarray, n_ref, n_pred) -> dict:
 
 def _cluster_bootstrap(fn: Callable, key: dict, response: dict, mention_units: dict, index: dict, weights: np.ndarray,
                        resamples: int = 200) -> np.ndarray:
-    """Coreference scores recomputed on resampled paragraphs (a paragraph drawn twice gives its mentions
-    twice); 200 of the resamples, as each is a whole recomputation."""
+    """Coreference scores recomputed on the mentions of the paragraphs each resample draws, each paragraph
+    once however often it is drawn (a copied mention would join its own cluster and bias MUC upwards);
+    200 of the resamples, as each is a whole recomputation."""
     f1s = []
     for row in weights[:resamples]:
-        k, resp = {}, {}
-        for m in key:
-            for copy in range(int(row[index[mention_units[m]]])):
-                k[(m, copy)], resp[(m, copy)] = key[m], response[m]
-        r, p = fn(k, resp) if k else (0.0, 0.0)
+        drawn = [m for m in key if row[index[mention_units[m]]]]
+        r, p = fn({m: key[m] for m in drawn}, {m: response[m] for m in drawn}) if drawn else (0.0, 0.0)
         f1s.append(2 * p * r / (p + r) if p + r else 0.0)
     return np.array(f1s)
 
