@@ -19,10 +19,11 @@ import os  # noqa: E402
 import re  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from scripts.corpus import load_corpus
-from scripts.files import write_atomic
-from scripts.model import InputError
-from scripts.release import PROJECT_ROOT, ValidationFailed, build
+from scripts.core.corpus import load_corpus
+from scripts.core.files import write_atomic
+from scripts.core.model import InputError
+from scripts.core.files import PROJECT_ROOT
+from scripts.build import ValidationFailed, build
 
 DEFAULT_EXPORT = PROJECT_ROOT / "annotations" / "export.json"
 
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     publish_cmd.add_argument("repo_id", help="the dataset repo, e.g. my-org/syria-news-spans")
     publish_cmd.add_argument("--dry-run", action="store_true", help="list what would be uploaded where; no network")
     publish_cmd.add_argument("--release", type=Path, default=PROJECT_ROOT, help="the release folder (default: this checkout)")
-    from scripts.evaluate.cli import add_arguments
+    from scripts.evaluate import add_arguments
 
     add_arguments(commands.add_parser("evaluate", help="score a model's predictions against the gold, with 95% intervals"))
     bench_cmd = commands.add_parser("benchmark", help="the build's cost by stage at growing sizes, against a floor measured in the same run")
@@ -114,20 +115,20 @@ def main(argv: list[str] | None = None) -> int:
 
 def fail(headline: str, lines: list[str], code: int = 2) -> int:
     """Prints a refusal: one headline, then one line per problem, all made safe (no address, no control character)."""
-    from scripts.addresses import safe
+    from scripts.core.addresses import safe
 
     print("\n".join(safe(part) for line in [headline, *lines] for part in str(line).split("\n")), file=sys.stderr)
     return code
 
 
 def _evaluate(args) -> int:
-    from scripts.evaluate.cli import run
+    from scripts.evaluate import run
 
     return run(args)
 
 
 def _benchmark(args) -> int:
-    from scripts.benchmark import report, run
+    from scripts.scale import report, run
 
     results = run(args.sizes, args.work)
     print(report(results))
@@ -138,7 +139,7 @@ def _benchmark(args) -> int:
 
 def _schema_diff(args) -> int:
     from schemas import contract
-    from scripts.release import dataset_version
+    from scripts.build import dataset_version
 
     try:
         latest = contract.latest_snapshot()
@@ -161,7 +162,7 @@ def _schema_diff(args) -> int:
 
 
 def _release(args) -> int:
-    from scripts.versions import ReleaseIncomplete, release
+    from scripts.release import ReleaseIncomplete, release
 
     try:
         notes = args.notes.read_text(encoding="utf-8") if args.notes else ""
@@ -180,7 +181,7 @@ def _release(args) -> int:
 
 
 def _annotation_diff(args) -> int:
-    from scripts.annotation_diff import as_text, diff, load_side
+    from scripts.release import as_text, diff, load_side
 
     try:
         old, new = (load_side(side, PROJECT_ROOT / "corpus", PROJECT_ROOT) for side in (args.old, args.new))
@@ -192,8 +193,8 @@ def _annotation_diff(args) -> int:
 
 
 def _publish(args) -> int:
-    from scripts.publish import PublishRefused, publish
-    from scripts.release import dataset_version
+    from scripts.release import PublishRefused, publish
+    from scripts.build import dataset_version
 
     try:
         print("\n".join(publish(args.release, args.repo_id, dataset_version(), args.dry_run)))
@@ -203,14 +204,15 @@ def _publish(args) -> int:
 
 
 def _agreement(args) -> int:
-    from scripts.agreement import against_gold, agreement, table
-    from scripts.labelstudio import read_all_annotations
+    from scripts.core.export_read import read_all_annotations
+    from scripts.evaluate import table, tally
 
     try:
         annotations = read_all_annotations(args.export, load_corpus(args.corpus))
     except InputError as err:
         return fail("agreement refused:", err.problems)
-    result = {"inter_annotator": agreement(annotations), "against_gold": against_gold(annotations)}
+    counted = tally(annotations)
+    result = {"inter_annotator": counted.agreement(), "against_gold": counted.against_gold()}
     print("Inter-annotator agreement (ground truth excluded)\n" + table(result["inter_annotator"]))
     for annotator, scores in result["against_gold"].items():
         print(f"\n{annotator} against the ground truth\n" + table(scores))
@@ -227,19 +229,16 @@ def _server(args) -> int:
         return 0
     try:
         if args.command == "enter-passes":
-            from scripts.passes import enter
-
-            created = enter(annotate.connect(), load_corpus(PROJECT_ROOT / "corpus"), PROJECT_ROOT / "annotations" / "passes",
+            created = annotate.enter_passes(annotate.connect(), load_corpus(PROJECT_ROOT / "corpus"), PROJECT_ROOT / "annotations" / "passes",
                             PROJECT_ROOT / "annotations" / "adjudication.json")
             print("\n".join(f"{user}: {n} annotation(s)" for user, n in created.items()) + "\nnow run `pull`")
             return 0
         if args.command == "enter-corrections":
-            from scripts.corrections import enter
-            from scripts.export_model import is_id
+            from scripts.core.export_model import is_id
 
             if not is_id("pseudonym", args.pseudonym):
                 return fail("enter-corrections refused: --as takes a pseudonym annotator-N", [])
-            made = enter(annotate.connect(), DEFAULT_EXPORT, load_corpus(PROJECT_ROOT / "corpus"), args.corrections, args.pseudonym)
+            made = annotate.enter_corrections(annotate.connect(), DEFAULT_EXPORT, load_corpus(PROJECT_ROOT / "corpus"), args.corrections, args.pseudonym)
             print("\n".join(f"{doc}: annotation {a} by {args.pseudonym}" for doc, a in made.items())
                   + "\nnow `review` each document, `adjudicate` it, and `pull`")
             return 0
@@ -249,7 +248,7 @@ def _server(args) -> int:
             print("\n".join([*(["removed, as allowed:", *lost] if lost else []), f"wrote {DEFAULT_EXPORT.relative_to(PROJECT_ROOT)}"]))
             return 0
         if args.command in ("review", "adjudicate"):
-            from scripts.adjudicate import AdjudicationError, adjudicate, review
+            from scripts.annotate import AdjudicationError, adjudicate, review
 
             mapping = annotate.load_mapping(annotate.DEFAULT_HOME / "pseudonyms.json")
             try:

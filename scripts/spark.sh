@@ -14,4 +14,4 @@ if [ "$(cat "$VENV/.lock-sha256" 2>/dev/null)" != "$want" ]; then
 fi
 cd "$ROOT"
 if [ "${1:-}" = "--setup-only" ]; then exit 0; fi
-exec "$VENV/bin/python" -m scripts.spark_validate "${@:-$ROOT}"
+exec "$VENV/bin/python" -m scripts.scale.spark_validate "${@:-$ROOT}"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.release import CARD_FILES, build
+from scripts.build.pipeline import CARD_FILES, build
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -7,9 +7,9 @@ import pytest
 
 from conftest import FIXTURE_CORPUS, FIXTURE_EXPORT
 from scripts.__main__ import main
-from scripts.agreement import against_gold, agreement, table
-from scripts.corpus import load_corpus
-from scripts.labelstudio import read_all_annotations
+from scripts.evaluate.agreement import against_gold, inter_annotator, table
+from scripts.core.corpus import load_corpus
+from scripts.core.export_read import read_all_annotations
 
 
 @pytest.fixture(scope="module")
@@ -23,12 +23,12 @@ def test_only_documents_with_a_ground_truth_and_another_annotation_are_compared(
 
 def test_the_ground_truth_is_no_annotator_of_inter_annotator_agreement():
     annotations = read_all_annotations(FIXTURE_EXPORT, load_corpus(FIXTURE_CORPUS))
-    assert agreement(annotations)["pairs"] == []
+    assert inter_annotator(annotations)["pairs"] == []
     for a in annotations:  # without the flag, fx1's two annotations form a pair
         a.ground_truth = False
-    assert agreement(annotations)["pairs"] == []  # of one annotator: only the latest counts, and no one agrees with themselves
+    assert inter_annotator(annotations)["pairs"] == []  # of one annotator: only the latest counts, and no one agrees with themselves
     next(a for a in annotations if a.doc.doc_id == "fx1" and a.annotation_id == 1).annotator = "annotator-2"
-    assert [p["doc_id"] for p in agreement(annotations)["pairs"]] == ["fx1"]
+    assert [p["doc_id"] for p in inter_annotator(annotations)["pairs"]] == ["fx1"]
 
 
 def test_a_partial_annotation_is_compared_over_its_coverage_only():
@@ -37,26 +37,44 @@ def test_a_partial_annotation_is_compared_over_its_coverage_only():
     second.coverage = (0, 40)  # the gold's entities beyond 40 no longer count as missed
     scores = against_gold(annotations)["annotator-1"]
     assert scores["pairs"][0]["window"] == [0, 40]
-    assert scores["layers"]["entities"]["spans"] == {"reference": 3, "other": 2, "exact_matches": 2, "overlap_matches": 2}
+    exact = scores["layers"]["entities"]["exact"]
+    assert (exact["n_reference"], exact["n_predicted"], exact["precision"], exact["recall"]) == (3, 2, 1.0, 0.666667)
+
+
+def test_agreement_is_the_scorer_with_an_annotator_as_reference(result):
+    """The same numbers as scoring the annotation as a model's predictions against the ground truth."""
+    from scripts.evaluate.agreement import rows
+    from scripts.evaluate.scorer import score
+
+    annotations = read_all_annotations(FIXTURE_EXPORT, load_corpus(FIXTURE_CORPUS))
+    truth = next(a for a in annotations if a.doc.doc_id == "fx1" and a.ground_truth)
+    other = next(a for a in annotations if a.doc.doc_id == "fx1" and not a.ground_truth)
+    texts = {"fx1": truth.doc.text}
+    for layer in ("entities", "claims", "figures"):
+        entities = rows(truth, "entities", 0, len(truth.doc.text))
+        as_model = score(layer, rows(truth, layer, 0, len(truth.doc.text)), rows(other, layer, 0, len(truth.doc.text)), texts, entities)
+        assert {k: v for k, v in as_model.items() if "@" not in k} == result["layers"][layer]
 
 
 def test_span_scores(result):
     layers = result["layers"]
-    assert layers["entities"]["spans"] == {"reference": 7, "other": 2, "exact_matches": 2, "overlap_matches": 2}
-    assert layers["entities"]["exact"] == {"precision": 1.0, "recall": 2 / 7, "f1": 4 / 9}
-    assert layers["claims"]["exact"] == {"precision": None, "recall": 0.0, "f1": 0.0}
-    assert layers["figures"]["overlap"] == {"precision": 1.0, "recall": 0.5, "f1": 2 / 3}
+    assert {k: layers["entities"]["exact"][k] for k in ("precision", "recall", "f1", "n_reference", "n_predicted")} == {
+        "precision": 1.0, "recall": 0.285714, "f1": 0.444444, "n_reference": 7, "n_predicted": 2}
+    assert layers["claims"]["exact"]["recall"] == 0.0 and layers["claims"]["exact"]["n_predicted"] == 0
+    assert (layers["figures"]["overlap"]["precision"], layers["figures"]["overlap"]["recall"]) == (1.0, 0.5)
+    for stats in layers["entities"].values():  # every figure with its interval
+        assert stats["ci_low"] <= stats["f1"] <= stats["ci_high"] or stats["n_reference"] + stats["n_predicted"] == 0
 
 
-def test_attribute_agreement_on_matched_spans(result):
-    figures = result["layers"]["figures"]["attributes"]
-    assert {k: v["agreement"] for k, v in figures.items()} == {"approx": 0.0, "kind": 1.0, "unit": 0.0, "value": 1.0}
-    assert result["layers"]["entities"]["attributes"]["label"] == {"agreement": 1.0, "compared": 2}
-    assert result["layers"]["claims"]["attributes"]["claimant"] == {"agreement": None, "compared": 0}
+def test_attributes_on_matched_spans(result):
+    figures = result["layers"]["figures"]
+    assert {k: figures[k]["f1"] for k in ("approx", "kind", "unit", "value")} == {"approx": 0.0, "kind": 1.0, "unit": 0.0, "value": 1.0}
+    assert figures["kind"]["n_reference"] == 1
+    assert "claimant" not in result["layers"]["claims"]  # no claim of the other annotation matched
 
 
 def test_table(result):
-    assert "| figures | 2/1 | 1.000 | 0.500 | 0.667 | 0.667 | approx 0.000 (n=1), kind 1.000 (n=1), unit 0.000 (n=1), value 1.000 (n=1) |" in table(result)
+    assert "| figures | overlapping span | 1.000 | 0.500 | 0.667 | 0.000–0.667 | 2/1 |" in table(result)
 
 
 def test_command_prints_the_table_and_writes_json(tmp_path, capsys, result):

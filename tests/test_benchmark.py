@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from scripts.__main__ import main
-from scripts.synth import SPANS_PER_DOC, generate
+from scripts.scale.synth import SPANS_PER_DOC, generate
 
 
 def test_synthetic_exports_are_seeded_and_build_cleanly(tmp_path):

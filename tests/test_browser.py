@@ -19,9 +19,9 @@ import pytest
 
 from conftest import ROOT, release_root
 from scripts import annotate
-from scripts.adjudicate import adjudicate, review
-from scripts.corpus import load_corpus
-from scripts.release import build, read_release
+from scripts.annotate.adjudication import adjudicate, review
+from scripts.core.corpus import load_corpus
+from scripts.build.pipeline import build, read_release
 from test_label_studio_server import free_port
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")

@@ -13,7 +13,7 @@ import pytest
 
 from scripts.__main__ import main
 from conftest import FIXTURE_CORPUS, FIXTURE_EXPORT, ROOT, load_fixture_export, release_root, tree_digest
-from scripts.release import OWNER, RELEASED, SWAPPING, build, recover, swap_steps
+from scripts.build.pipeline import OWNER, RELEASED, SWAPPING, build, recover, swap_steps
 
 
 def released(root: Path) -> dict[str, str]:

@@ -5,7 +5,7 @@ from huggingface_hub import DatasetCard
 
 from conftest import ROOT
 from schemas.tables import TABLES
-from scripts.card import size_category
+from scripts.build.card import size_category
 
 # Values the Hub accepts for these fields (huggingface.co/docs/hub/datasets-cards), limited to ours.
 HUB_LICENSES = {"cc-by-4.0", "other"}

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from scripts.corpus import load_corpus
+from scripts.core.corpus import load_corpus
 
 SEEDS = ROOT.parent / "shared" / "seeds"
 ENTRIES = yaml.safe_load((ROOT / "corpus" / "documents.yaml").read_text(encoding="utf-8"))["documents"]

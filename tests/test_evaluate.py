@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from scripts.release import read_release
+from scripts.build.pipeline import read_release
 
 GOLD = read_release(ROOT)
 
@@ -84,7 +84,7 @@ def test_malformed_predictions_get_one_message_per_row(datasets_only_python, tmp
 
 def test_the_published_files_alone_score_a_model(datasets_only_python, tmp_path):
     """What `publish` uploads (data, card, the scorer) is all a practitioner needs, with only `datasets`."""
-    from scripts.publish import plan
+    from scripts.release.hub import plan
 
     hub = tmp_path / "hub"
     for upload in plan(ROOT):

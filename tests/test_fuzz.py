@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from conftest import FIXTURE_CORPUS, load_fixture_export, tree_digest
 from schemas import vocab
 from scripts.__main__ import main
-from scripts.addresses import addresses_in
+from scripts.core.addresses import addresses_in
 
 HOSTILE = [
     "false", "true", "1", "", " ", "null", 0, 1, -1, 2**31, 2**63, 2**64, 1.5, -0.0, 1e308, None, True, False, {}, {"x": 1},
@@ -153,7 +153,7 @@ def oracle(export) -> dict:
 
 
 def assert_rows_are_the_input(release: Path, export, meta) -> None:
-    from scripts.release import read_release
+    from scripts.build.pipeline import read_release
 
     tables, want = read_release(release), oracle(export)
     got = {

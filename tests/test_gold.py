@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from conftest import ROOT
-from scripts.release import read_release
+from scripts.build.pipeline import read_release
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -183,9 +183,9 @@ def _spans(annotated) -> dict:
 def test_the_export_holds_the_two_passes_and_the_adjudicated_gold():
     """pass-a, pass-b (annotations/passes) and pass-a with annotations/adjudication.json applied are, span for
     span and attribute for attribute, the annotations of annotator-1, -2 and -3 (the ground truth) in the export."""
-    from scripts import passes
-    from scripts.corpus import load_corpus
-    from scripts.labelstudio import read_all_annotations
+    from scripts.annotate import passes
+    from scripts.core.corpus import load_corpus
+    from scripts.core.export_read import read_all_annotations
 
     corpus = load_corpus(ROOT / "corpus")
     entered = passes.annotations(corpus, ROOT / "annotations" / "passes", ROOT / "annotations" / "adjudication.json")
@@ -206,9 +206,9 @@ def test_the_correction_pass_is_the_adjudicated_gold_with_its_corrections():
     annotations/corrections-rev3.json applied, span for span."""
     import json
 
-    from scripts.corpus import load_corpus
-    from scripts.corrections import apply
-    from scripts.labelstudio import read_all_annotations
+    from scripts.core.corpus import load_corpus
+    from scripts.annotate.corrections import apply
+    from scripts.core.export_read import read_all_annotations
 
     corpus = load_corpus(ROOT / "corpus")
     by = {}

@@ -15,9 +15,10 @@ import yaml
 
 from conftest import FIXTURE_CORPUS, ROOT, load_fixture_export, release_root, tree_digest
 from scripts.__main__ import main
-from scripts.corpus import sha256_text
-from scripts.labelstudio import EMAIL, to_result
-from scripts.model import AnnotatedDocument, Claim, Document, Span
+from scripts.core.corpus import sha256_text
+from scripts.core.addresses import EMAIL
+from scripts.core.export_write import to_result
+from scripts.core.model import AnnotatedDocument, Claim, Document, Span
 
 ADDRESS = "jane.doe" + "\\u0040" + "example.org"  # written escaped, as an attacker's export would
 
@@ -301,7 +302,7 @@ def other_release(tmp_path: Path) -> Path:
 
 
 def test_publish_rolls_back_a_half_swapped_release_first(release, tmp_path):
-    from scripts.release import OWNER, RELEASED, swap_steps
+    from scripts.build.pipeline import OWNER, RELEASED, swap_steps
 
     b = other_release(tmp_path)
     before = tree_digest(release)
@@ -410,7 +411,7 @@ def test_a_card_whose_yaml_was_edited_is_refused_by_publish(release):
 
 
 def test_writes_never_follow_a_planted_link(tmp_path):
-    from scripts.files import write_atomic
+    from scripts.core.files import write_atomic
 
     outside, target = tmp_path / "outside.txt", tmp_path / "folder" / "agreement.json"
     outside.write_text("theirs", encoding="utf-8")
@@ -459,7 +460,7 @@ def test_an_article_quoting_an_address_can_be_annotated(tmp_path):
     meta = {"documents": [{"doc_id": "quoting", "source_file": "quoting.txt", "language": "en", "text_sha256": doc.text_sha256,
                            "n_chars": len(text), "rights": "test"}]}
     (corpus / "documents.yaml").write_text(yaml.safe_dump(meta), encoding="utf-8")
-    from scripts.model import Entity
+    from scripts.core.model import Entity
     result = to_result(AnnotatedDocument(doc, entities=[Entity(9, 9 + len(quoted), None, label="ORG", entity_id="un", canonical_name="UN")]))
     export = tmp_path / "export.json"
     export.write_text(json.dumps([{"id": 1, "data": {"text": text, "doc_id": "quoting", "text_sha256": doc.text_sha256},

@@ -13,8 +13,8 @@ import pytest
 
 from conftest import FIXTURE_CORPUS, load_fixture_export, tree_digest
 from scripts.__main__ import main
-from scripts.labelstudio import EMAIL
-from scripts import buckets
+from scripts.core.addresses import EMAIL
+from scripts.build import buckets
 
 
 def region(tasks, task_id, annotation_id, region_id, type_="labels"):

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from conftest import FIXTURE_CORPUS, FIXTURE_EXPORT
-from scripts.corpus import load_corpus
-from scripts.labelstudio import read_all_annotations, read_export
-from scripts.model import Claim, Entity, Figure, Provenance, Span
-from scripts.tables import build_tables
+from scripts.core.corpus import load_corpus
+from scripts.core.export_read import read_all_annotations, read_export
+from scripts.core.model import Claim, Entity, Figure, Provenance, Span
+from scripts.build.tables import build_tables
 
 CORPUS = load_corpus(FIXTURE_CORPUS)
 DOCS = read_export(FIXTURE_EXPORT, CORPUS)
@@ -83,8 +83,9 @@ def test_an_annotation_in_parts_reads_as_one(tmp_path):
     import json
 
     from conftest import FIXTURE_CORPUS, load_fixture_export
-    from scripts.corpus import load_corpus
-    from scripts.labelstudio import read_export, to_result
+    from scripts.core.corpus import load_corpus
+    from scripts.core.export_read import read_export
+    from scripts.core.export_write import to_result
     from dataclasses import replace
 
     corpus = load_corpus(FIXTURE_CORPUS)

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from scripts.intervals import contained, innermost_containers, overlap_matching
+from scripts.core.intervals import contained, innermost_containers, overlap_matching
 
 
 def random_spans(rng: random.Random, n: int) -> list[tuple[int, int]]:

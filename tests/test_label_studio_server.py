@@ -16,12 +16,12 @@ import pytest
 from conftest import FIXTURE_CORPUS, ROOT, load_fixture_export, release_root
 from schemas.tables import TABLES
 from scripts import annotate
-from scripts.agreement import against_gold, agreement
-from scripts.annotate import task_payload
-from scripts.labelstudio import read_all_annotations
-from scripts.corpus import load_corpus
-from scripts.model import InputError
-from scripts.release import build
+from scripts.evaluate.agreement import against_gold, inter_annotator
+from scripts.annotate.push_tasks import task_payload
+from scripts.core.export_read import read_all_annotations
+from scripts.core.corpus import load_corpus
+from scripts.core.model import InputError
+from scripts.build.pipeline import build
 
 CONFIG = (ROOT / "annotations" / "labeling_config.xml").read_text(encoding="utf-8")
 
@@ -168,7 +168,7 @@ def test_pull_refuses_a_text_edited_on_the_server_and_writes_nothing(server, rou
 def test_agreement_between_the_two_users(round_trip):
     _, export, _ = round_trip
     annotations = read_all_annotations(export, load_corpus(FIXTURE_CORPUS))
-    assert agreement(annotations)["pairs"] == []  # the admin's annotation is the ground truth
+    assert inter_annotator(annotations)["pairs"] == []  # the admin's annotation is the ground truth
     result = against_gold(annotations)["annotator-2"]
     assert result["pairs"] == [{"doc_id": "fx1", "reference": "annotator-1", "other": "annotator-2", "window": [0, 234]}]
     assert result["layers"]["entities"]["exact"]["f1"] == 4 / 9

@@ -13,7 +13,7 @@ from huggingface_hub import DatasetCard
 
 from conftest import FIXTURE_CORPUS, FIXTURE_EXPORT, ROOT, load_fixture_export, release_root
 from schemas.tables import TABLES, features
-from scripts.release import build, dataset_version
+from scripts.build.pipeline import build, dataset_version
 
 PROBE = Path(__file__).parent / "load_probe.py"
 

@@ -10,9 +10,10 @@ import json
 import pytest
 
 from conftest import FIXTURE_CORPUS, FIXTURE_EXPORT, load_fixture_export
-from scripts.corpus import load_corpus
-from scripts.labelstudio import NUMBER_ATTRIBUTES, read_all_annotations, to_result
-from scripts.model import InputError
+from scripts.core.corpus import load_corpus
+from scripts.core.export_read import NUMBER_ATTRIBUTES, read_all_annotations
+from scripts.core.export_write import to_result
+from scripts.core.model import InputError
 
 
 def as_numbers(tasks: list[dict], number=lambda text: float(text)) -> int:

@@ -4,11 +4,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from conftest import FIXTURE_CORPUS, FIXTURE_EXPORT, ROOT
-from scripts.annotate import task_payload
-from scripts.corpus import load_corpus
-from scripts.labelstudio import Problems, read_export, read_result, to_result
-from scripts.model import Span
-from scripts.preannotate import figure_mentions, known_entities, preannotate
+from scripts.annotate.push_tasks import task_payload
+from scripts.core.corpus import load_corpus
+from scripts.core.export_read import Problems, read_export, read_result
+from scripts.core.export_write import to_result
+from scripts.core.model import Span
+from scripts.annotate.preannotate import figure_mentions, known_entities, preannotate
 
 CORPUS = load_corpus(FIXTURE_CORPUS)
 GOLD = read_export(FIXTURE_EXPORT, CORPUS)

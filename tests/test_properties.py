@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 from conftest import FIXTURE_CORPUS, load_fixture_export, release_root, tree_digest
 from schemas import vocab
 from scripts.__main__ import main
-from scripts.corpus import sha256_text
-from scripts.labelstudio import to_result
-from scripts.model import AnnotatedDocument, Claim, Document, Entity, Figure, Span
+from scripts.core.corpus import sha256_text
+from scripts.core.export_write import to_result
+from scripts.core.model import AnnotatedDocument, Claim, Document, Entity, Figure, Span
 from schemas.tables import TABLES
-from scripts.release import build, read_release
-from scripts.tokens import _pipeline
+from scripts.build.pipeline import build, read_release
+from scripts.core.tokens import _pipeline
 
 # Letters of several scripts, non-BMP characters (two UTF-16 units each), spaces and newlines.
 WORD_CHARS = string.ascii_letters + "éüğışçñÅØ" + "سوريا" + "Ωλ" + "🚀𝔘😀"

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 
-from scripts.annotate import EMAIL, pseudonymize, removals
+from scripts.core.addresses import EMAIL
+
+from scripts.annotate.pull_export import pseudonymize, removals
 
 ADDRESS = "@".join(["reem.h", "example.org"])  # built here so no address stands in the repository
 

@@ -11,7 +11,7 @@ from datasets import Features
 from conftest import FIXTURE_CORPUS, FIXTURE_EXPORT, ROOT, load_fixture_export, release_root, tree_digest
 from schemas.tables import TABLES, features
 from schemas.validation import validate
-from scripts.release import build, read_release
+from scripts.build.pipeline import build, read_release
 
 PARQUET = "data/{}/test-00000-of-00001.parquet"
 

@@ -13,11 +13,12 @@ import pytest
 
 from conftest import ROOT, release_root, tree_digest
 from scripts import annotate
-from scripts.adjudicate import adjudicate, review
-from scripts.corpus import load_corpus
-from scripts.export_model import Task
-from scripts.labelstudio import EMAIL, to_result
-from scripts.release import build
+from scripts.annotate.adjudication import adjudicate, review
+from scripts.core.corpus import load_corpus
+from scripts.core.export_model import Task
+from scripts.core.addresses import EMAIL
+from scripts.core.export_write import to_result
+from scripts.build.pipeline import build
 from test_label_studio_server import free_port
 
 EXPORT = ROOT / "annotations" / "export.json"
@@ -85,7 +86,7 @@ def test_a_blind_pass_holds_no_gold_and_its_annotator_gets_the_next_pseudonym(se
     token = annotate.sign_up(server, "@".join(["new.person", "example.org"]), "a-long-password-1")
     person = annotate.as_user(server, token)
     doc = CORPUS["d000"]
-    from scripts.model import AnnotatedDocument, Entity
+    from scripts.core.model import AnnotatedDocument, Entity
     mine = AnnotatedDocument(doc, entities=[Entity(0, 6, None, label="GPE", entity_id="aleppo", canonical_name="Aleppo")])
     person.annotations.create(id=blind["d000"], result=to_result(mine))
     copy = tmp_path / "export.json"
@@ -116,7 +117,7 @@ def test_review_and_adjudicate(server, restored):
 
 
 def _annotations(server, doc_id, mapping):
-    from scripts.adjudicate import annotations_of
+    from scripts.annotate.adjudication import annotations_of
     return annotations_of(server, doc_id, mapping)
 
 

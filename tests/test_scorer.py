@@ -74,3 +74,22 @@ def test_a_perfect_prediction_scores_one_with_a_tight_interval():
     result = score("entities", gold, wrong, texts, resamples=200, compare=[dict(g) for g in gold])
     assert result["strict"]["f1"] == 0.0 and result["exact"]["f1"] == 1.0
     assert result["strict"]["compare"]["difference"] == 1.0 and result["strict"]["compare"]["ci_low"] == 1.0
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_no_resample_scores_above_one_when_matched_spans_start_in_different_paragraphs(seed):
+    """A match's precision count sits in the prediction's paragraph and its recall count in the reference's."""
+    rng = random.Random(seed)
+    text = "\n\n".join(" ".join("word" for _ in range(8)) for _ in range(12))
+    ref, pred = [], []
+    for n in range(30):
+        start = rng.randrange(0, len(text) - 60)
+        ref.append({"doc_id": "d", "start": start, "end": start + 50, "label": "GPE", "entity_id": f"e{n}"})
+        shift = rng.randrange(1, 45)
+        pred.append({"doc_id": "d", "start": start + shift, "end": start + shift + 10, "label": "GPE", "entity_id": f"e{n}"})
+    claims_ref = [{**r, "cue_start": r["start"], "cue_end": r["start"] + 4, "claim_kind": "statement", "claimant_type": "none",
+                   "claim_group_id": None, "claimant_span_id": None} for r in ref]
+    claims_pred = [{**p, "cue_start": p["start"], "cue_end": p["start"] + 4} for p in pred]
+    for layer, r, p in (("entities", ref, pred), ("claims", claims_ref, claims_pred)):
+        result = score(layer, r, p, {"d": text}, resamples=300, seed=seed)
+        assert all(0.0 <= s["ci_low"] <= s["ci_high"] <= 1.0 for s in result.values()), layer

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import ROOT
 from schemas.validation import validate
-from scripts.release import read_release
+from scripts.build.pipeline import read_release
 
 SPARK_SH = ROOT / "scripts" / "spark.sh"
 
@@ -24,7 +24,7 @@ def spark_python() -> Path:
 
 
 def run_spark(python: Path, release: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(python), "-m", "scripts.spark_validate", str(release), "--master", "local[2]"],
+    return subprocess.run([str(python), "-m", "scripts.scale.spark_validate", str(release), "--master", "local[2]"],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
 
 

@@ -9,10 +9,10 @@ import random
 import pytest
 
 from conftest import release_root, tree_digest
-from scripts import buckets, importer
+from scripts.build import buckets, importer
 from scripts.__main__ import main
-from scripts.release import build
-from scripts.synth import generate
+from scripts.build.pipeline import build
+from scripts.scale.synth import generate
 
 
 @pytest.fixture(scope="module")

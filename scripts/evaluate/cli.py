@@ -7,9 +7,16 @@ import json
 import sys
 from pathlib import Path
 
-from scripts.evaluate.inputs import CONFIGS, BadPredictions, check, read_config, read_predictions, vocabulary
+from scripts.core.files import write_atomic
+from scripts.evaluate.inputs import (
+    CONFIGS,
+    BadPredictions,
+    check,
+    read_config,
+    read_predictions,
+    vocabulary,
+)
 from scripts.evaluate.scorer import RESAMPLES, score
-from scripts.files import write_atomic
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -18,9 +18,20 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from scripts.evaluate.schemes import SCHEMES, Mention, Outcome, b_cubed, ceaf_e, evaluate, iob2_entities, muc
-from scripts.intervals import overlap_matching
-from scripts.tokens import PARAGRAPH_BREAK  # paragraphs as the `ner` view cuts them (spaCy is loaded only to tokenize)
+from scripts.core.intervals import overlap_matching
+from scripts.core.tokens import (
+    PARAGRAPH_BREAK,  # paragraphs as the `ner` view cuts them (spaCy is loaded only to tokenize)
+)
+from scripts.evaluate.schemes import (
+    SCHEMES,
+    Mention,
+    Outcome,
+    b_cubed,
+    ceaf_e,
+    evaluate,
+    iob2_entities,
+    muc,
+)
 
 RESAMPLES = 1000
 SEED = 13
@@ -29,10 +40,19 @@ CURRENCY = {"$": "USD", "us$": "USD", "usd": "USD", "dollar": "USD", "€": "EUR
             "¥": "JPY", "yen": "JPY", "₺": "TRY", "lira": "TRY", "₽": "RUB", "rouble": "RUB", "ruble": "RUB", "c$": "CAD"}
 
 
+def _zero_row() -> list[float]:
+    return [0.0, 0.0, 0.0, 0.0]
+
+
+def _unit_rows() -> defaultdict:
+    return defaultdict(_zero_row)
+
+
 @dataclass
 class Counts:
-    """A metric as sums per unit: precision = num_p / den_p, recall = num_r / den_r."""
-    per_unit: dict = field(default_factory=lambda: defaultdict(lambda: [0.0, 0.0, 0.0, 0.0]))
+    """A metric as sums per unit: precision = num_p / den_p, recall = num_r / den_r. Sums of counts (whole
+    or halves), so merging in any order gives the same bytes; picklable, for the build's workers."""
+    per_unit: dict = field(default_factory=_unit_rows)
 
     def add(self, unit, num_p=0.0, den_p=0.0, num_r=0.0, den_r=0.0) -> None:
         row = self.per_unit[unit]
@@ -40,6 +60,10 @@ class Counts:
         row[1] += den_p
         row[2] += num_r
         row[3] += den_r
+
+    def merge(self, other: "Counts") -> None:
+        for unit, row in other.per_unit.items():
+            self.add(unit, *row)
 
 
 class Texts:
@@ -93,8 +117,9 @@ def _span_metrics(ref_docs, pred_docs, texts: Texts, metrics: dict) -> dict[str,
             metrics["exact"].add(texts.unit(doc, r["start"]), num_r=(r["start"], r["end"]) in pred_exact, den_r=1)
             metrics["overlap"].add(texts.unit(doc, r["start"]), den_r=1)
         pairs[doc] = _matched(ref, pred)
-        for r, p in pairs[doc]:
-            metrics["overlap"].add(texts.unit(doc, r["start"]), num_p=1, num_r=1)
+        for r, p in pairs[doc]:  # each count in the unit of its own denominator: a resample never gives P or R above 1
+            metrics["overlap"].add(texts.unit(doc, p["start"]), num_p=1)
+            metrics["overlap"].add(texts.unit(doc, r["start"]), num_r=1)
     return pairs
 
 
@@ -176,7 +201,8 @@ def score_claims(ref: list[dict], pred: list[dict], texts: Texts, entities: list
             metrics["token_overlap"].add(texts.unit(doc, r["start"]), den_r=texts.token_count(doc, r["start"], r["end"]))
         for r, p in pairs.get(doc, []):
             shared = texts.token_count(doc, max(r["start"], p["start"]), min(r["end"], p["end"]))
-            metrics["token_overlap"].add(texts.unit(doc, r["start"]), num_p=shared, num_r=shared)
+            metrics["token_overlap"].add(texts.unit(doc, p["start"]), num_p=shared)
+            metrics["token_overlap"].add(texts.unit(doc, r["start"]), num_r=shared)
     if pred and all(p.get("cue_start") is not None for p in pred):
         cue = lambda rows: _by_doc([{**c, "start": c["cue_start"], "end": c["cue_end"]}  # noqa: E731
                                     for c in {(r["doc_id"], r["cue_start"], r["cue_end"]): r for r in rows}.values()])
@@ -227,7 +253,7 @@ def score_tags(ref: list[dict], pred: list[dict], texts: Texts) -> tuple[dict, d
 
 # ---- intervals and the result ----
 
-def _weights(units: list, resamples: int, seed: int) -> np.ndarray:
+def resample_weights(units: list, resamples: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     return rng.multinomial(len(units), [1 / len(units)] * len(units), size=resamples).astype(float) if units else np.zeros((resamples, 0))
 
@@ -296,9 +322,8 @@ def score(layer: str, reference: list[dict], predictions: list[dict], texts: dic
     t = Texts(texts)
     run = lambda rows: _run(layer, reference, rows, t, entities, tolerance)  # noqa: E731
     metrics, clusterings = run(predictions)
-    units = sorted({u for m in metrics.values() for u in m.per_unit} | {t.unit(d, 0) for d in texts}
-                   | {u for _, _, mu in clusterings.values() for u in mu.values()}, key=str)
-    weights = _weights(units, resamples, seed)
+    units = units_of(metrics, clusterings, t, texts)
+    weights = resample_weights(units, resamples, seed)
     result = summarize(metrics, clusterings, units, weights)
     if compare is not None:
         other_metrics, other_clusterings = run(compare)
@@ -318,6 +343,19 @@ def _f1_samples(counts: Counts, units: list, weights: np.ndarray) -> np.ndarray:
     for unit, row in counts.per_unit.items():
         matrix[index[unit]] = row
     return _f1(*_ratios(weights @ matrix))
+
+
+def measure(layer: str, reference: list[dict], predictions: list[dict], texts: Texts, entities: list[dict] = (),
+            tolerance: float = 1e-6) -> tuple[dict, dict]:
+    """The counts of every metric per unit, and the clusterings, before any interval: what agreement adds up
+    over annotator pairs before one `summarize`."""
+    return _run(layer, reference, predictions, texts, entities, tolerance)
+
+
+def units_of(metrics: dict, clusterings: dict, texts: Texts, doc_ids) -> list:
+    """Every bootstrap unit the counts touch, and each document's first paragraph, in a stable order."""
+    return sorted({u for m in metrics.values() for u in m.per_unit} | {texts.unit(d, 0) for d in doc_ids}
+                  | {u for _, _, mu in clusterings.values() for u in mu.values()}, key=str)
 
 
 def _run(layer, reference, predictions, texts, entities, tolerance):

@@ -14,7 +14,7 @@ import re
 from bisect import bisect_left
 from functools import lru_cache
 
-from scripts.model import AnnotatedDocument, Entity, InputError
+from scripts.core.model import AnnotatedDocument, Entity, InputError
 
 PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
 HYPHEN_AFTER_ABBREVIATION = r"(?<=[A-Z]\.)-(?=[a-z])"

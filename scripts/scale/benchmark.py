@@ -2,7 +2,7 @@
 
     python -m scripts benchmark --sizes 10000 100000 1000000 [--work .bench]
 
-For each size a seeded synthetic corpus and Label Studio export (scripts/synth.py) is made, then, each
+For each size a seeded synthetic corpus and Label Studio export (scripts/scale/synth.py) is made, then, each
 in a fresh process (so peak RSS is the stage's own):
 - pipeline: the real build (`release.build`), its seconds split by stage: import (read the export
   into the document model and the tables, in worker processes for a large export), validate
@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import resource
 import shutil
-import os
 import subprocess
 import sys
 import tempfile
@@ -28,7 +28,7 @@ import threading
 import time
 from pathlib import Path
 
-from scripts.release import PROJECT_ROOT
+from scripts.core.files import PROJECT_ROOT
 
 
 def _peak_rss_mb(workers: int = 0) -> float:
@@ -107,9 +107,9 @@ _CURRENT: dict = {"stage": None}  # the stage `_timed` is running, for TreeMemor
 
 
 def measure_pipeline(folder: Path) -> dict:
-    from scripts.buckets import Stopwatch
-    from scripts.importer import workers_for
-    from scripts.release import build
+    from scripts.build import Stopwatch
+    from scripts.build import workers_for
+    from scripts.build import build
 
     root = folder / "release"
     shutil.rmtree(root, ignore_errors=True)
@@ -133,9 +133,9 @@ def measure_floor(folder: Path) -> dict:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from scripts.importer import fewer_collections
-    from scripts.model import AnnotatedDocument, Document, Entity
-    from scripts.tokens import sentence_rows
+    from scripts.build import fewer_collections
+    from scripts.core.model import AnnotatedDocument, Document, Entity
+    from scripts.core.tokens import sentence_rows
 
     stages: dict = {}
     out = folder / "floor"
@@ -201,7 +201,7 @@ def measure_checks(folder: Path) -> dict:
 
     from schemas.tables import SPLIT, TABLES, decode_labels
     from schemas.validation import validate
-    from scripts.buckets import DOCS_PER_BUCKET
+    from scripts.build import DOCS_PER_BUCKET
 
     def plain(tables: dict[str, pl.DataFrame]) -> int:
         docs = tables["documents"].select("doc_id", pl.col("text").alias("doc_text"))
@@ -250,7 +250,7 @@ MEASURES = {"pipeline": measure_pipeline, "floor": measure_floor, "checks": meas
 
 
 def _in_fresh_process(kind: str, folder: Path) -> dict:
-    done = subprocess.run([sys.executable, "-m", "scripts.benchmark", kind, str(folder)], cwd=PROJECT_ROOT,
+    done = subprocess.run([sys.executable, "-m", "scripts.scale.benchmark", kind, str(folder)], cwd=PROJECT_ROOT,
                           capture_output=True, text=True)
     if done.returncode:
         raise RuntimeError(f"benchmark stage {kind} failed:\n{done.stderr[-3000:]}")
@@ -258,7 +258,7 @@ def _in_fresh_process(kind: str, folder: Path) -> dict:
 
 
 def run(sizes: list[int], work: Path, seed: int = 0) -> list[dict]:
-    from scripts.synth import generate
+    from scripts.scale.synth import generate
 
     results = []
     for size in sizes:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from scripts.corpus import sha256_text
-from scripts.labelstudio import to_result
-from scripts.model import AnnotatedDocument, Claim, Document, Entity, Figure, Span
+from scripts.core.corpus import sha256_text
+from scripts.core.export_write import to_result
+from scripts.core.model import AnnotatedDocument, Claim, Document, Entity, Figure, Span
 
 SPANS_PER_DOC = 100
 NAMES = [("Aleppo", "GPE"), ("Idlib", "GPE"), ("Türkiye", "GPE"), ("Russia", "GPE"), ("Davutoğlu", "PERSON"),

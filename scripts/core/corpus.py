@@ -10,8 +10,8 @@ from typing import Iterator, Optional
 import msgspec
 import yaml
 
-from scripts.export_model import CorpusMetadata, DocumentEntry, describe, is_id
-from scripts.model import Document, InputError
+from scripts.core.export_model import CorpusMetadata, DocumentEntry, describe, is_id
+from scripts.core.model import Document, InputError
 
 METADATA = "documents.yaml"
 
@@ -75,7 +75,7 @@ class Corpus(Mapping):
 
 
 def read_metadata(meta_path: Path) -> list[DocumentEntry]:
-    """documents.yaml decoded into the strict model (scripts/export_model.py); InputError naming the file,
+    """documents.yaml decoded into the strict model (scripts/core/export_model.py); InputError naming the file,
     the entry and the field otherwise."""
     try:
         meta = yaml.load(meta_path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)  # libyaml: as safe_load, faster

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from datasets import List
 
 from schemas.tables import SPLIT, class_label_of, features
-from scripts.card import ConfigRelease
+from scripts.build.card import ConfigRelease
 
 # Rows per Parquet file and per row group: a few tens of MB of our narrow rows, well inside the Hub's
 # recommended file sizes; a document row holds a whole article, so documents have fewer of each.

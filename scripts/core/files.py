@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the checkout: corpus/, annotations/, the release
+
 
 def write_atomic(path: Path, text: str, private: bool = False, durable: bool = False) -> None:
     """`private`: readable by its owner only. `durable`: flushed to disk, with its folder, before it counts."""

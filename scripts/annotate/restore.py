@@ -16,10 +16,11 @@ import secrets
 from pathlib import Path
 from typing import Optional
 
-from scripts.addresses import RESERVED_DOMAIN  # RFC 2606's .invalid: never a real address
-from scripts.export_model import is_id
-from scripts.model import Document
-
+from scripts.core.addresses import (
+    RESERVED_DOMAIN,  # RFC 2606's .invalid: never a real address
+)
+from scripts.core.export_model import is_id
+from scripts.core.model import Document
 
 
 def address_of(pseudonym: str) -> str:
@@ -47,7 +48,7 @@ def users(server) -> dict[str, int]:
 
 def ensure_users(server, pseudonyms: set[str]) -> dict[str, int]:
     """A user per pseudonym (signed up through Label Studio's form when missing): pseudonym -> user id."""
-    from scripts.annotate import sign_up
+    from scripts.annotate.server import sign_up
 
     known = users(server)
     for pseudonym in sorted(pseudonyms):
@@ -59,7 +60,8 @@ def ensure_users(server, pseudonyms: set[str]) -> dict[str, int]:
 
 def restore(server, ls, pid: int, export: Path, corpus: dict[str, Document]) -> int:
     """Imports every task of the committed export into project `pid`; returns the number of annotations."""
-    from scripts.labelstudio import as_numbers, read_tasks
+    from scripts.core.export_read import read_tasks
+    from scripts.core.export_write import as_numbers
 
     list(read_tasks(export, corpus))  # the export must read cleanly (InputError otherwise): the same checks as the build
     tasks = json.loads(export.read_bytes())

@@ -19,10 +19,11 @@ from typing import Any, Iterator, Optional
 
 import polars as pl
 
-from scripts.agreement import Tally
-from scripts.labelstudio import TaskAnnotations, items, read_task, tasks_of
-from scripts.model import Document
-from scripts.tables import TableBuilder
+from scripts.build.tables import TableBuilder
+from scripts.core.export_read import TaskAnnotations, read_task
+from scripts.core.export_scan import items, tasks_of
+from scripts.core.model import Document
+from scripts.evaluate import Tally
 
 CHUNK_BYTES = 8 << 20  # of export per chunk
 PARALLEL_BYTES = 64 << 20  # smaller exports are read in the build's own process

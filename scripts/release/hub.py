@@ -6,6 +6,8 @@ touches no network. The token comes from the
 environment (HF_TOKEN) or the huggingface_hub login, and is never printed."""
 from __future__ import annotations
 
+import ast
+
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,15 +16,34 @@ import pyarrow.parquet as pq
 from huggingface_hub import DatasetCard
 
 from schemas.tables import SPLIT, TABLES
-from scripts.addresses import addresses_in
 from schemas.validation import validate
+from scripts.core.addresses import addresses_in
 
 FILES = ("README.md", "DATASHEET.md", "CHANGELOG.md")
-# The scorer travels with the data (README "Evaluation"): it needs nothing beyond what `datasets` installs.
-SCORER = ("scripts/__init__.py", "scripts/intervals.py", "scripts/files.py", "scripts/model.py", "scripts/tokens.py",
-          "scripts/evaluate/__init__.py",
-          "scripts/evaluate/__main__.py", "scripts/evaluate/cli.py", "scripts/evaluate/inputs.py",
-          "scripts/evaluate/schemes.py", "scripts/evaluate/scorer.py")
+# The scorer travels with the data (README "Evaluation"): scripts/evaluate/ and every module of ours it
+# imports, found by reading their imports (it needs nothing beyond what `datasets` installs).
+SCORER_PACKAGE = "scripts/evaluate"
+
+
+def scorer_files(root: Path) -> list[str]:
+    """scripts/evaluate/*.py and the closure of their `scripts.…` imports, with each package's __init__.py."""
+    todo, seen = [p.relative_to(root).as_posix() for p in sorted((root / SCORER_PACKAGE).glob("*.py"))], set()
+    while todo:
+        path = todo.pop()
+        if path in seen or not (root / path).exists():
+            continue
+        seen.add(path)
+        parts = path.split("/")
+        todo += ["/".join(parts[:i]) + "/__init__.py" for i in range(1, len(parts))]
+        for node in ast.walk(ast.parse((root / path).read_text(encoding="utf-8"))):
+            names = [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else \
+                [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            for name in (n for n in names if n.split(".")[0] == "scripts"):
+                module = name.replace(".", "/")
+                todo += [f"{module}.py", f"{module}/__init__.py"]
+                if isinstance(node, ast.ImportFrom):  # `from scripts.core import tokens`: a module, when one is named so
+                    todo += [f"{module}/{a.name}.py" for a in node.names]
+    return sorted(seen)
 
 
 @dataclass(frozen=True)
@@ -33,7 +54,7 @@ class Upload:
 
 
 def plan(root: Path) -> list[Upload]:
-    files = sorted((root / "data").rglob("*.parquet")) + [root / f for f in (*FILES, *SCORER) if (root / f).exists()]
+    files = sorted((root / "data").rglob("*.parquet")) + [root / f for f in (*FILES, *scorer_files(root)) if (root / f).exists()]
     return [Upload(f, f.relative_to(root).as_posix(), f.stat().st_size) for f in files]
 
 
@@ -43,7 +64,7 @@ class PublishRefused(Exception):
 
 def check(root: Path, version: str) -> None:
     """The release must be the one the card describes, and read and validate exactly as the build left it."""
-    from scripts.release import read_release
+    from scripts.build import read_release
 
     if not (root / "README.md").exists() or not (root / "data").is_dir():
         raise PublishRefused(f"{root}: no release here (README.md and data/ are needed)")
@@ -60,7 +81,7 @@ def card_mismatches(root: Path, version: str) -> list[str]:
     """Where README.md's YAML differs from the YAML the build writes for the Parquet files that are there
     (every config's files, data hash, rows, sizes and features, the version; the in-memory sizes aside),
     Parquet files of no config, and any e-mail address in the card files."""
-    from scripts.card import ConfigRelease, card_data
+    from scripts.build import ConfigRelease, card_data
 
     releases, problems = [], []
     for table in TABLES:
@@ -105,7 +126,7 @@ def _short(value) -> str:
 
 
 def publish(root: Path, repo_id: str, version: str, dry_run: bool) -> list[str]:
-    from scripts.release import locked
+    from scripts.build import locked
 
     with locked(root):  # no build runs meanwhile, and what a killed one left is rolled back first
         check(root, version)

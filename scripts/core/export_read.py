@@ -1,6 +1,6 @@
 """Reads a Label Studio JSON snapshot export into the document model.
 
-Every task is first decoded into the strict model of the export (scripts/export_model.py): a value of
+Every task is first decoded into the strict model of the export (scripts/core/export_model.py): a value of
 the wrong JSON type is refused with its place named before any domain logic runs. Per task the gold
 annotation is the one marked ground truth, else the single non-cancelled one. Per-region attributes
 join their region by region id, relations resolve to regions, and every span is sliced from the corpus
@@ -9,8 +9,6 @@ naming the export, task, document, annotation and region.
 """
 from __future__ import annotations
 
-import codecs
-import json
 import math
 import re
 from collections.abc import Mapping
@@ -19,15 +17,36 @@ from pathlib import Path
 from typing import Any, Iterator, Optional, Union
 
 import msgspec
-import numpy as np
-import orjson
 
 from schemas import vocab
-from scripts.addresses import EMAIL, addresses_in, may_hold_one, safe  # noqa: F401 (EMAIL: re-exported)
-from scripts.corpus import sha256_text
-from scripts.export_model import (ID_PATTERNS, LINE, TASK_DECODER, Annotation, Annotator, ChoicesItem, LabelsItem,
-                                  NumberItem, RelationItem, ResultItem, Task, TextAreaItem, describe, is_id)
-from scripts.model import AnnotatedDocument, Claim, Document, Entity, Figure, InputError, Provenance, Span
+from scripts.core.addresses import EMAIL, addresses_in, may_hold_one, safe  # noqa: F401 (EMAIL: re-exported)
+from scripts.core.corpus import sha256_text
+from scripts.core.export_model import (
+    ID_PATTERNS,
+    LINE,
+    Annotation,
+    Annotator,
+    ChoicesItem,
+    LabelsItem,
+    NumberItem,
+    RelationItem,
+    ResultItem,
+    Task,
+    TextAreaItem,
+    describe,
+    is_id,
+)
+from scripts.core.export_scan import Malformed, iter_tasks
+from scripts.core.model import (
+    AnnotatedDocument,
+    Claim,
+    Document,
+    Entity,
+    Figure,
+    InputError,
+    Provenance,
+    Span,
+)
 
 LABEL_TAGS = {vocab.ENTITY_TAG: vocab.ENTITY_LABELS, vocab.SPAN_TAG: vocab.SPAN_LABELS}
 ATTRIBUTES_BY_KIND = {
@@ -80,163 +99,6 @@ class Region:
         """entity, or the label of a span region (CLAIM, CUE, FIGURE)."""
         return vocab.ENTITY_TAG if self.tag == vocab.ENTITY_TAG else self.label
 
-
-MAX_DEPTH = 64  # a Label Studio export nests about 8 deep; anything far deeper is not one
-BRACKETS = np.zeros(256, dtype=np.int8)
-BRACKETS[[ord("["), ord("{")]], BRACKETS[[ord("]"), ord("}")]] = 1, -1
-STRUCTURAL = (BRACKETS != 0) | (np.arange(256) == ord('"'))
-JSON_SPACE = b" \t\n\r"
-
-
-def element_ranges(path: Path, chunk_size: int = 32 << 20) -> Iterator[tuple[int, int]]:
-    """Byte ranges of the bracketed elements of the export's top-level list, found as the file streams by:
-    one vectorized pass over brackets and quotes (escaped characters blanked first; a chunk ending in
-    backslashes carries them to the next). An element starts at the bracket that opens depth 2 and ends
-    at the one that closes it. InputError when the file is not a list, nests deeper than MAX_DEPTH, or
-    ends inside a value."""
-    depth, in_string, offset, carry, opened = 0, 0, 0, b"", None
-    try:
-        f = path.open("rb")
-    except OSError as err:
-        raise InputError([f"{path}: not a readable JSON export: {err}"]) from err
-    with f:
-        while chunk := f.read(chunk_size):
-            chunk = carry + chunk
-            stripped = chunk.rstrip(b"\\")
-            carry, chunk = chunk[len(stripped):], stripped
-            if not offset and not chunk.lstrip(JSON_SPACE).startswith(b"["):
-                raise InputError([f"{path}: {not_a_list(chunk[:4096])}"])
-            data = np.frombuffer(chunk.replace(b"\\\\", b"__").replace(b'\\"', b"__"), dtype=np.uint8)
-            at = np.flatnonzero(STRUCTURAL[data])  # quotes and brackets only
-            marks = data[at]
-            quote = marks == ord('"')
-            parity = np.cumsum(quote, dtype=np.uint8) + np.uint8(in_string)  # wraps at 256: the parity survives
-            outside = ((parity - quote) & 1) == 0  # not inside a string, judged before each mark
-            step = BRACKETS[marks] * outside
-            levels = np.cumsum(step, dtype=np.int32) + depth
-            if levels.size:
-                if (deepest := int(levels.max())) > MAX_DEPTH:
-                    raise InputError([f"{path}: JSON nested too deeply to be a Label Studio export (depth {deepest} > {MAX_DEPTH})"])
-                opens = (at[(step == 1) & (levels == 2)] + offset).tolist()
-                closes = (at[(step == -1) & (levels == 1)] + offset + 1).tolist()
-                for position, is_open in sorted([(p, True) for p in opens] + [(p, False) for p in closes]):
-                    if is_open:
-                        opened = position
-                    else:
-                        yield opened, position
-                depth, in_string = int(levels[-1]), int(parity[-1] & 1)
-            offset += len(chunk)
-    if depth or in_string or carry:
-        inside = "a string" if in_string or carry else "a list or an object"
-        raise InputError([f"{path}: not a readable JSON export: the file ends inside {inside} (truncated?)"])
-
-
-def items(path: Path) -> Iterator[tuple[int, Optional[tuple[int, int]], Any]]:
-    """(index, byte range, None) for each bracketed element of the export's list, and (index, None, value)
-    for any other value in it (a number, a string: not a task). What lies between the elements is parsed
-    with orjson around stand-ins ("[0" gap "0]"), so the whole file is checked to be one JSON list."""
-    index, previous = 0, None
-    with path.open("rb") as f:
-        def between(start: int, end: Optional[int]) -> list:
-            f.seek(start)
-            gap = f.read() if end is None else f.read(end - start)
-            head, tail = (b"[0" if previous is not None else b""), (b"0]" if end is not None else b"")
-            try:
-                values = orjson.loads(head + gap + tail)
-            except orjson.JSONDecodeError as err:
-                raise InputError([f"{path}: not a readable JSON export: {err} (between bytes {start} and {end or 'the end'})"]) from err
-            return values[bool(head):len(values) - bool(tail)]
-
-        for start, end in element_ranges(path):
-            for value in between(previous or 0, start):
-                yield index, None, value
-                index += 1
-            yield index, (start, end), None
-            index, previous = index + 1, end
-        for value in between(previous or 0, None):
-            yield index, None, value
-            index += 1
-
-
-def iter_tasks(path: Path) -> Iterator[tuple[int, Any, int]]:
-    """(index, task, e-mail addresses in it) for each element of the export, streamed: a multi-GB export is
-    never read whole. InputError if the file is not a JSON list or cannot be parsed."""
-    return tasks_of(path, items(path))
-
-
-def tasks_of(path: Path, some_items) -> Iterator[tuple[int, Any, int]]:
-    """(index, task, e-mail addresses in it) of some of the export's `items`, each element read and parsed."""
-    with path.open("rb") as f:
-        for index, span, value in some_items:
-            if span is None:
-                yield index, value, 0
-            else:
-                f.seek(span[0])
-                yield index, *task_from_bytes(path, f.read(span[1] - span[0]))
-
-
-@dataclass
-class Malformed:
-    """An element of the export that is not a task of the model: as parsed leniently, and why."""
-
-    raw: Any
-    error: Optional[msgspec.ValidationError] = None  # None: not even a JSON object
-
-
-def task_from_bytes(path: Path, raw: bytes) -> tuple[Union[Task, Malformed], int]:
-    """One element of the export decoded into the model, and the e-mail addresses in it (looked for only
-    if its bytes can spell an "@")."""
-    try:
-        task: Union[Task, Malformed] = TASK_DECODER.decode(raw)
-    except msgspec.ValidationError as err:
-        task = Malformed(lenient(raw), err)
-    except msgspec.DecodeError as err:
-        raw_task = lenient(raw)
-        name = ""
-        if isinstance(raw_task, dict) and type(raw_task.get("id")) is int:
-            name = f" in task {raw_task['id']}" + (f" (doc {raw_task['data'].get('doc_id')})" if isinstance(raw_task.get("data"), dict) else "")
-        raise InputError([safe(f"{path}: not a readable JSON export{name}: {err} (a number too large for a float, or a "
-                               "lone surrogate such as \\ud800?)")]) from err
-    return task, email_count(lenient(raw)) if may_hold_one(raw) else 0
-
-
-def lenient(raw: bytes) -> Any:
-    """The element parsed as leniently as Python's own JSON reader allows (for messages and the e-mail scan)."""
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
-        return None
-
-
-def email_count(node: Any, quoted: bool = False) -> int:
-    """E-mail addresses in the decoded strings of a task, anywhere but the texts it quotes from the corpus
-    (`data.text`, and a span region's `value.text`, which must equal the corpus text)."""
-    if isinstance(node, dict):
-        is_span = node.get("type") == "labels"
-        return sum(len(addresses_in(k)) + (email_count(v, quoted=(k == "data") or (is_span and k == "value")) if isinstance(v, (dict, list))
-                   else 0 if quoted and k == "text" else email_count(v)) for k, v in node.items())
-    if isinstance(node, list):
-        return sum(email_count(v) for v in node)
-    if isinstance(node, str):
-        return len(addresses_in(node))
-    return 0
-
-
-def not_a_list(head: bytes) -> str:
-    """What the start of a file that is not a JSON list is, in words (the file is not read further)."""
-    if head.startswith(codecs.BOM_UTF8):
-        return "starts with a UTF-8 byte order mark (BOM); save it without one (JSON has none)"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as err:
-        if err.start < len(head) - 4:  # not just a character cut at the end of the head
-            return f"not a readable JSON export: {err}"
-    first = head.lstrip(JSON_SPACE)[:1]
-    kinds = {b"{": "dict", b'"': "str", b"t": "bool", b"f": "bool", b"n": "null"}
-    found = kinds.get(first, "number" if first in b"-0123456789" and first else None)
-    if found:
-        return f"a Label Studio export is a JSON list of tasks, found {found}"
-    return "not a readable JSON export: it does not start with '['" if first else "not a readable JSON export: the file is empty"
 
 
 @dataclass
@@ -686,70 +548,3 @@ def _claim(region: Region, source, problems: Problems) -> Optional[Claim]:
                  claimant_type=claimant_type, claim_group_id=attrs.get("claim_group_id") or None)
 
 
-# ---- the writer: the document model as a Label Studio result (predictions, round trips) ----
-
-def _region(rid: str, tag: str, label: str, span: Span, doc: Document) -> dict:
-    value = {"start": span.start, "end": span.end, "text": span.text_in(doc).replace("\n", "\\n"), "labels": [label]}
-    return {"id": rid, "from_name": tag, "to_name": TEXT_TAG, "type": "labels", "value": value}
-
-
-def _attribute(rid: str, name: str, value, span: Span) -> dict:
-    if name in NUMBER_ATTRIBUTES:
-        return {"id": rid, "from_name": name, "to_name": TEXT_TAG, "type": "number",
-                "value": {"start": span.start, "end": span.end, "number": value}}
-    kind, key = ("choices", "choices") if name in vocab.CHOICE_ATTRIBUTES else ("textarea", "text")
-    return {"id": rid, "from_name": name, "to_name": TEXT_TAG, "type": kind,
-            "value": {"start": span.start, "end": span.end, key: [value]}}
-
-
-def _relation(from_id: str, to_id: str, label: str) -> dict:
-    return {"from_id": from_id, "to_id": to_id, "type": "relation", "direction": "right", "labels": [label]}
-
-
-def _rid(prefix: str, span: Span) -> str:
-    return f"{prefix}{span.start}_{span.end}"
-
-
-def as_numbers(result: list[dict]) -> list[dict]:
-    """A result with every textarea value of a Number attribute as a number result (what the config asks)."""
-    out = []
-    for item in result:
-        if item.get("from_name") in NUMBER_ATTRIBUTES and item.get("type") == "textarea":
-            value = item["value"]
-            number = float(value["text"][0])
-            item = {**item, "type": "number", "value": {**{k: value[k] for k in ("start", "end") if k in value}, "number": number}}
-        out.append(item)
-    return out
-
-
-def to_result(annotated: AnnotatedDocument) -> list[dict]:
-    """Label Studio result items for every span; region ids are derived from layer and offsets."""
-    doc, items, cues, claim_ids = annotated.doc, [], set(), {}
-    for e in annotated.entities:
-        rid = _rid("e", e)
-        items += [_region(rid, vocab.ENTITY_TAG, e.label, e, doc),
-                  _attribute(rid, "entity_id", e.entity_id, e), _attribute(rid, "canonical_name", e.canonical_name, e)]
-    for f in annotated.figures:
-        rid = _rid("f", f)
-        attrs = {"value": f.value, "value_max": f.value_max, "unit": f.unit, "approx": f.approx, "figure_kind": f.kind}
-        items += [_region(rid, vocab.SPAN_TAG, vocab.FIGURE, f, doc)]
-        items += [_attribute(rid, n, v, f) for n, v in attrs.items() if v is not None]
-    for c in annotated.claims:
-        rid, cue = _rid("c", c), _rid("u", c.cue)
-        claim_ids[rid] = claim_ids.get(rid, 0) + 1
-        if claim_ids[rid] > 1:  # two claims on one span (an annotator's, not the gold): distinct regions
-            rid = f"{rid}_{claim_ids[rid]}"
-        items += [_region(rid, vocab.SPAN_TAG, vocab.CLAIM, c, doc), _attribute(rid, "claim_kind", c.claim_kind, c),
-                  _attribute(rid, "claimant_type", c.claimant_type, c)]
-        if c.claim_group_id:
-            items.append(_attribute(rid, "claim_group_id", c.claim_group_id, c))
-        if cue not in cues:  # one cue may serve several claims
-            cues.add(cue)
-            items.append(_region(cue, vocab.SPAN_TAG, vocab.CUE, c.cue, doc))
-        items.append(_relation(rid, cue, vocab.CUE_RELATION))
-        if c.claimant:
-            items.append(_relation(rid, _rid("e", c.claimant), vocab.CLAIMANT_RELATION))
-    if annotated.coverage:
-        items.append({"id": "coverage", "from_name": vocab.COVERAGE_TAG, "to_name": TEXT_TAG, "type": "textarea",
-                      "value": {"text": ["{}-{}".format(*annotated.coverage)]}})
-    return items

@@ -13,7 +13,14 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from scripts.model import AnnotatedDocument, Claim, Entity, Figure, InputError, Span
+from scripts.core.model import (
+    AnnotatedDocument,
+    Claim,
+    Entity,
+    Figure,
+    InputError,
+    Span,
+)
 
 LAYERS = ("entities", "claims", "figures")
 
@@ -75,17 +82,18 @@ def apply(gold: dict[str, AnnotatedDocument], corrections: list[dict]) -> dict[s
     return out
 
 
-def enter(server, export: Path, corpus: dict, corrections_file: Path, pseudonym: str) -> dict[str, int]:
+def enter_corrections(server, export: Path, corpus: dict, corrections_file: Path, pseudonym: str) -> dict[str, int]:
     """Enters the corrected documents as annotations of `pseudonym` (a user annotator-N@annotators.invalid);
     returns the annotation id of each document."""
-    from scripts import annotate
-    from scripts.labelstudio import read_export, to_result
-    from scripts.restore import ensure_users
+    from scripts.annotate.server import project_id, sdk
+    from scripts.annotate.restore import ensure_users
+    from scripts.core.export_read import read_export
+    from scripts.core.export_write import to_result
 
     corrected = apply(read_export(export, corpus), json.loads(corrections_file.read_text(encoding="utf-8")))
     user = ensure_users(server, {pseudonym})[pseudonym]
-    ls = annotate.sdk(server)
-    tasks = {t.data["doc_id"]: t.id for t in ls.tasks.list(project=annotate.project_id(ls, create=False))}
+    ls = sdk(server)
+    tasks = {t.data["doc_id"]: t.id for t in ls.tasks.list(project=project_id(ls, create=False))}
     made = {}
     with server.client() as client:
         for doc_id, annotated in sorted(corrected.items()):

@@ -2,7 +2,7 @@
 
 `annotations/passes/pass-a` and `pass-b` (plain JSON spans, see their README) are read
 into the document model. The gold is pass-a with the corrections of
-`annotations/adjudication.json` applied, each with its reason. `enter` signs up one
+`annotations/adjudication.json` applied, each with its reason. `enter_passes` signs up one
 Label Studio user per pass and one adjudicator, and creates their annotations
 through the API; the adjudicator's is marked ground truth. `pull` then writes the
 export the build reads.
@@ -17,7 +17,15 @@ import secrets
 from pathlib import Path
 from typing import Optional
 
-from scripts.model import AnnotatedDocument, Claim, Document, Entity, Figure, InputError, Span
+from scripts.core.model import (
+    AnnotatedDocument,
+    Claim,
+    Document,
+    Entity,
+    Figure,
+    InputError,
+    Span,
+)
 
 PASSES = ("pass-a", "pass-b")
 GOLD_BASE = "pass-a"
@@ -92,17 +100,18 @@ def annotations(corpus: dict[str, Document], passes_dir: Path, adjudication: Pat
     return {user: {d: to_model(corpus[d], r, types) for d, r in docs.items()} for user, docs in raw.items()}
 
 
-def enter(server, corpus: dict[str, Document], passes_dir: Path, adjudication: Path) -> dict[str, int]:
+def enter_passes(server, corpus: dict[str, Document], passes_dir: Path, adjudication: Path) -> dict[str, int]:
     """Signs up the three users and creates their annotations; returns the number of annotations per user."""
-    from scripts import annotate
-    from scripts.labelstudio import to_result
+    from scripts.annotate.push_tasks import push
+    from scripts.annotate.server import as_user, sign_up
+    from scripts.core.export_write import to_result
 
     by_user = annotations(corpus, passes_dir, adjudication)
-    tasks = annotate.push(server, corpus, None)
+    tasks = push(server, corpus, None)
     created = {}
     for user, docs in by_user.items():
-        token = annotate.sign_up(server, f"{user}@localhost", secrets.token_urlsafe(16))
-        client = annotate.as_user(server, token)
+        token = sign_up(server, f"{user}@localhost", secrets.token_urlsafe(16))
+        client = as_user(server, token)
         for doc_id, annotated in docs.items():
             client.annotations.create(id=tasks[doc_id], result=to_result(annotated), ground_truth=user == ADJUDICATOR)
         created[user] = len(docs)

@@ -7,7 +7,7 @@ import re
 import warnings
 from collections import Counter
 
-from scripts.model import AnnotatedDocument, Document, Entity, Figure
+from scripts.core.model import AnnotatedDocument, Document, Entity, Figure
 
 with warnings.catch_warnings():  # it warns that its optional unit classifier is not installed
     warnings.simplefilter("ignore")

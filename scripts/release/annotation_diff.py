@@ -24,10 +24,10 @@ ANNOTATED = {
 
 def load_side(side: str, corpus_dir: Path, repo: Path) -> dict[str, pl.DataFrame]:
     """The gold span tables of one side of the diff."""
-    from scripts.corpus import load_corpus
-    from scripts.labelstudio import read_export
-    from scripts.release import read_release
-    from scripts.tables import build_tables
+    from scripts.build import read_release
+    from scripts.build import build_tables
+    from scripts.core.corpus import load_corpus
+    from scripts.core.export_read import read_export
 
     if side.startswith("git:"):
         commit = resolve_commit(repo, side[4:])

@@ -16,7 +16,7 @@ from datasets.info import DatasetInfosDict
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from schemas.tables import SPAN_LAYERS, SPLIT, TABLES, features
-from scripts.model import InputError
+from scripts.core.model import InputError
 
 CONFIG_DESCRIPTIONS = {
     "documents": "The articles: text and per-document metadata.",
@@ -225,26 +225,26 @@ class Counts:
 
 def agreement_block(tally) -> str:
     """The inter-annotator agreement table and each annotator against the adjudicated gold."""
-    from scripts.agreement import table
+    from scripts.evaluate import table
 
     inter = tally.agreement()
     if not inter["pairs"] and not tally.gold:
         return "No annotation yet."
-    lines = ["Inter-annotator agreement (the ground truth excluded; partial annotations compared over the "
-             "text both cover):", "", table(inter)]
+    lines = ["Inter-annotator agreement, computed by the scorer of README \"Evaluation\" with one annotator as the "
+             "reference (the ground truth excluded; partial annotations compared over the text both cover):", "", table(inter)]
     for annotator, scores in tally.against_gold().items():
         lines += ["", f"{annotator} against the adjudicated gold:", "", table(scores)]
     return "\n".join(lines)
 
 
 def agreement_summary(tally) -> str:
-    """The card's short agreement table: exact and overlap F1 per layer between annotators."""
-    layers = tally.agreement()["layers"]
+    """The card's short agreement table: exact and overlap F1 per layer between annotators, with intervals."""
     if not tally.inter.pairs:
         return "No document has two annotators yet."
-    f1 = lambda x: "–" if x is None else f"{x:.3f}"  # noqa: E731
-    return "\n".join(["| layer | exact F1 | overlap F1 |", "|---|---|---|",
-                      *(f"| {layer} | {f1(s['exact']['f1'])} | {f1(s['overlap']['f1'])} |" for layer, s in layers.items())])
+    layers = tally.agreement()["layers"]
+    f1 = lambda s: f"{s['f1']:.3f} ({s['ci_low']:.3f}–{s['ci_high']:.3f})"  # noqa: E731
+    return "\n".join(["| layer | exact F1 (95% interval) | overlap F1 (95% interval) |", "|---|---|---|",
+                      *(f"| {layer} | {f1(s['exact'])} | {f1(s['overlap'])} |" for layer, s in layers.items())])
 
 
 def render_readme(readme: str, root: Path, releases: list[ConfigRelease], version: str, annotated: bool, tally) -> str:

@@ -20,10 +20,10 @@ import polars as pl
 
 from schemas.tables import TABLES
 from schemas.validation import capped, cross_document_failures, failures
-from scripts.card import ConfigRelease, Counts
-from scripts.model import Document
-from scripts.shards import SHARD_ROWS, ShardWriter
-from scripts.tables import documents_frame, sorted_tables
+from scripts.build.card import ConfigRelease, Counts
+from scripts.build.shards import SHARD_ROWS, ShardWriter
+from scripts.build.tables import documents_frame, sorted_tables
+from scripts.core.model import Document
 
 DOCS_PER_BUCKET = 1000
 SPILL_ROWS = 2_000_000

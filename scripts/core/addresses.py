@@ -4,7 +4,7 @@ Text is compared after NFKC normalization, so the full-width and small commercia
 "@". An address is anything of the shape local@domain: a quoted or bare local part, and a domain of any
 letters (internationalized ones too) or an IP literal in brackets. The stand-ins of restored annotators
 (annotator-N@annotators.invalid, a reserved domain) are no one's address and do not count. The published one-line strings may
-hold no "@" of any form at all (scripts/export_model.py), so none can carry an address.
+hold no "@" of any form at all (scripts/core/export_model.py), so none can carry an address.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ _LABEL = r'[^\s@<>()\[\],;:"\'`.]{1,63}'
 EMAIL = re.compile(rf"{_LOCAL}@(?:\[[^\]\s]{{1,64}}\]|(?:{_LABEL}\.){{1,8}}{_LABEL}|localhost\b)")
 # Bytes that may spell an "@" in JSON: itself, the full-width and small ats (raw UTF-8), or any escape of them.
 AT_BYTES = re.compile(rb"@|\xef\xbc\xa0|\xef\xb9\xab|\\u(?:0040|ff20|fe6b)", re.IGNORECASE)
-RESERVED_DOMAIN = "annotators.invalid"  # the restored annotators' stand-in addresses (scripts/restore.py): no one's
+RESERVED_DOMAIN = "annotators.invalid"  # the restored annotators' stand-in addresses (scripts/annotate/restore.py): no one's
 RESERVED = "@" + RESERVED_DOMAIN
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u061c\ufeff]")
 

@@ -13,8 +13,8 @@ import subprocess
 from pathlib import Path
 
 from schemas import contract
-from scripts.annotation_diff import diff, load_side, summary
-from scripts.files import write_atomic
+from scripts.release.annotation_diff import diff, load_side, summary
+from scripts.core.files import write_atomic
 
 LEVEL_OF_DATA = {"added": "minor", "removed": "minor", "changed": "patch"}
 
@@ -64,7 +64,7 @@ def add_to_changelog(changelog: Path, entry: str) -> None:
 def release(root: Path, since: str | None, today: dt.date | None = None, allow_removals: bool = False, notes: str = "") -> dict:
     """Makes the next release in `root` (a checkout). Returns what was done; raises on any failure,
     restoring the version it found."""
-    from scripts.release import build, dataset_version
+    from scripts.build import build, dataset_version
 
     snapshots, pyproject = root / "schemas" / "snapshots", root / "pyproject.toml"
     latest = contract.latest_snapshot(snapshots)

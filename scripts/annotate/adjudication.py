@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 
-from scripts.agreement import ATTRIBUTES, LAYERS
-from scripts.model import AnnotatedDocument, Document
+from scripts.core.model import AnnotatedDocument, Document
+from scripts.evaluate import ATTRIBUTES, LAYERS
 
 
 class AdjudicationError(Exception):
@@ -18,8 +18,8 @@ class AdjudicationError(Exception):
 
 def annotations_of(server, doc_id: str, mapping: dict) -> list[dict]:
     """Every annotation of the document in our projects: {id, annotator, ground_truth, was_cancelled, result}."""
-    from scripts.annotate import our_projects, sdk
-    from scripts.restore import pseudonym_of, users
+    from scripts.annotate.restore import pseudonym_of, users
+    from scripts.annotate.server import our_projects, sdk
 
     ls = sdk(server)
     address = {uid: email for email, uid in users(server).items()}
@@ -64,7 +64,7 @@ def adjudicate(server, doc_id: str, annotator: str, mapping: dict) -> str:
 
 def review(server, doc: Document, mapping: dict) -> list[str]:
     """Lines saying where the document's annotations disagree: each against the ground truth (or the first)."""
-    from scripts.labelstudio import Problems, read_result
+    from scripts.core.export_read import Problems, read_result
 
     read = []
     for a in annotations_of(server, doc.doc_id, mapping):

@@ -1,7 +1,7 @@
 """Builds the release: corpus + export -> tables -> validation -> Parquet + card, swapped in atomically.
 
-The export is read in chunks of tasks (scripts/importer.py) whose rows gather in buckets of
-documents, each sorted, validated and written as soon as it is complete (scripts/buckets.py).
+The export is read in chunks of tasks (scripts/build/importer.py) whose rows gather in buckets of
+documents, each sorted, validated and written as soon as it is complete (scripts/build/buckets.py).
 Everything is written to a staging folder inside the release root first; data/, README.md and
 DATASHEET.md are replaced only after every table validated.
 """
@@ -22,17 +22,16 @@ from typing import Optional
 import polars as pl
 
 from schemas.tables import SPAN_LAYERS, SPLIT, TABLES, decode_labels, empty
-from scripts.agreement import Tally
-from scripts.buckets import Buckets, Stopwatch
-from scripts.card import ConfigRelease, render_datasheet, render_readme
-from scripts.corpus import Corpus
-from scripts.files import fsync_dir, write_atomic
-from scripts.importer import chunks
-from scripts.labelstudio import Ledger
-from scripts.model import Document, InputError
-from scripts.shards import SHARD_ROWS
+from scripts.build.buckets import Buckets, Stopwatch
+from scripts.build.card import ConfigRelease, render_datasheet, render_readme
+from scripts.build.importer import chunks
+from scripts.build.shards import SHARD_ROWS
+from scripts.core.corpus import Corpus
+from scripts.core.export_read import Ledger
+from scripts.core.files import PROJECT_ROOT, fsync_dir, write_atomic
+from scripts.core.model import Document, InputError
+from scripts.evaluate import Tally
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CARD_FILES = ("README.md", "DATASHEET.md")
 
 

@@ -4,10 +4,17 @@ from __future__ import annotations
 import polars as pl
 import pyarrow as pa
 
-from schemas.tables import LAYER_LETTER, SORT_KEYS, SPAN_LAYERS, TABLES, arrow_schema, empty
-from scripts.intervals import contained, innermost_containers
-from scripts.model import AnnotatedDocument, Document, InputError, Span
-from scripts.tokens import sentence_rows
+from schemas.tables import (
+    LAYER_LETTER,
+    SORT_KEYS,
+    SPAN_LAYERS,
+    TABLES,
+    arrow_schema,
+    empty,
+)
+from scripts.core.intervals import contained, innermost_containers
+from scripts.core.model import AnnotatedDocument, Document, InputError, Span
+from scripts.core.tokens import sentence_rows
 
 
 def span_id(doc_id: str, layer: str, span: Span) -> str:

@@ -6,7 +6,7 @@ travel together with its text, so every row check and every reference inside a d
 `mapInArrow` runs `schemas.validation.validate` on each batch. The one rule that spans documents (one
 canonical name per entity id) then runs, with the same registered check, on the distinct pairs.
 
-    python -m scripts.spark_validate RELEASE [--master local[2]]
+    python -m scripts.scale.spark_validate RELEASE [--master local[2]]
 
 RELEASE is a folder or URL holding data/ (e.g. s3a://bucket/syria-news-spans with the hadoop-aws
 package configured); --master a cluster (spark://host:7077, yarn). It runs in its own venv
@@ -42,7 +42,7 @@ def check_documents(batches):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.spark_validate", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m scripts.scale.spark_validate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("release", help="folder or URL holding data/<config>/*.parquet")
     parser.add_argument("--master", default="local[2]")
@@ -68,10 +68,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _code_zip(folder: Path) -> Path:
     """schemas/ and this module, for the executors to import."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     path = folder / "syria_news_spans_rules.zip"
     with zipfile.ZipFile(path, "w") as zf:
-        for file in [*sorted((root / "schemas").glob("*.py")), root / "scripts" / "__init__.py", Path(__file__).resolve()]:
+        for file in [*sorted((root / "schemas").glob("*.py")), root / "scripts" / "__init__.py",
+                     root / "scripts" / "scale" / "__init__.py", root / "scripts" / "core" / "lazy.py", Path(__file__).resolve()]:
             zf.write(file, file.relative_to(root).as_posix())
     return path
 

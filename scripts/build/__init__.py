@@ -1,0 +1,20 @@
+"""CI's release pipeline: the export read into tables, validated bucket by bucket, written as shards, the card, and the swap into place.
+
+Other packages import only these names (scripts/core/lazy.py)."""
+from scripts.core.lazy import exports
+
+__getattr__, __dir__ = exports(__name__, {
+    'build': 'pipeline',
+    'read_release': 'pipeline',
+    'dataset_version': 'pipeline',
+    'CARD_FILES': 'pipeline',
+    'ValidationFailed': 'pipeline',
+    'locked': 'pipeline',
+    'ConfigRelease': 'card',
+    'card_data': 'card',
+    'build_tables': 'tables',
+    'Stopwatch': 'buckets',
+    'DOCS_PER_BUCKET': 'buckets',
+    'workers_for': 'importer',
+    'fewer_collections': 'importer',
+})
