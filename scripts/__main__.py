@@ -1,4 +1,4 @@
-"""Command line: `python -m scripts build|up|down|push|pull|review|adjudicate|agreement|enter-passes|schema-diff|release|annotation-diff|publish|benchmark`
+"""Command line: `python -m scripts build|up|down|push|pull|review|adjudicate|agreement|enter-passes|schema-diff|release|annotation-diff|publish|export|evaluate|baselines|benchmark`
 (see README.md)."""
 from __future__ import annotations
 
@@ -82,9 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     publish_cmd.add_argument("repo_id", help="the dataset repo, e.g. my-org/syria-news-spans")
     publish_cmd.add_argument("--dry-run", action="store_true", help="list what would be uploaded where; no network")
     publish_cmd.add_argument("--release", type=Path, default=PROJECT_ROOT, help="the release folder (default: this checkout)")
-    from scripts.evaluate import add_arguments
+    export_cmd = commands.add_parser("export", help="the gold in another tool's format: brat, spacy, conll or labelstudio")
+    export_cmd.add_argument("--format", required=True, choices=("brat", "spacy", "conll", "labelstudio"))
+    export_cmd.add_argument("--out", type=Path, required=True, help="the folder to write into (made if missing)")
+    export_cmd.add_argument("--release", type=Path, default=PROJECT_ROOT, help="the release folder (default: this checkout)")
+    from scripts.evaluate import add_arguments, add_baseline_arguments
 
     add_arguments(commands.add_parser("evaluate", help="score a model's predictions against the gold, with 95% intervals"))
+    add_baseline_arguments(commands.add_parser("baselines", help="score three baselines and write their table into README.md; "
+                                                                 "--check: exit 1 when the card's table differs"))
     bench_cmd = commands.add_parser("benchmark", help="the build's cost by stage at growing sizes, against a floor measured in the same run")
     bench_cmd.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="gold spans per synthetic corpus")
     bench_cmd.add_argument("--work", type=Path, default=PROJECT_ROOT / ".bench", help="where corpora and releases go (git-ignored)")
@@ -92,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # any terminal's encoding: a character it lacks never fails a command
         stream.reconfigure(errors="backslashreplace")
     args = parser.parse_args(argv)
-    handlers = {"evaluate": _evaluate, "benchmark": _benchmark, "build": _build, "agreement": _agreement, "schema-diff": _schema_diff, "release": _release,
-                "annotation-diff": _annotation_diff, "publish": _publish}
+    handlers = {"evaluate": _evaluate, "baselines": _baselines, "benchmark": _benchmark, "build": _build, "agreement": _agreement, "schema-diff": _schema_diff, "release": _release,
+                "annotation-diff": _annotation_diff, "publish": _publish, "export": _export}
     try:
         return handlers.get(args.command, _server)(args)
     except InputError as err:
@@ -125,6 +131,14 @@ def _evaluate(args) -> int:
     from scripts.evaluate import run
 
     return run(args)
+
+
+def _baselines(args) -> int:
+    from scripts.annotate import figure_mentions
+    from scripts.build import replace_blocks
+    from scripts.evaluate import run_baselines
+
+    return run_baselines(args, figure_mentions, replace_blocks)
 
 
 def _benchmark(args) -> int:
@@ -200,6 +214,22 @@ def _publish(args) -> int:
         print("\n".join(publish(args.release, args.repo_id, dataset_version(), args.dry_run)))
     except PublishRefused as err:
         return fail(f"publish refused: {err}", [])
+    return 0
+
+
+def _export(args) -> int:
+    from scripts.build import read_release
+    from scripts.core.formats import export
+
+    if args.out.exists() and not args.out.is_dir():
+        return fail(f"export refused: --out {args.out} is a file, not a folder; nothing was written", [])
+    if not sorted((args.release / "data" / "documents").glob("*.parquet")):
+        return fail(f"export refused: {args.release} holds no release (no data/documents/*.parquet); nothing was written", [])
+    written = export(args.format, read_release(args.release), args.out)
+    if written.unrepresented:
+        print(f"{len(written.unrepresented)} span(s) the {args.format} format could not hold:",
+              *(f"  {line}" for line in written.unrepresented), sep="\n", file=sys.stderr)
+    print(f"{args.format}: wrote {len(written.files)} file(s) to {args.out}")
     return 0
 
 

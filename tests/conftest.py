@@ -45,17 +45,21 @@ def fixture_release(tmp_path_factory) -> Path:
     return root
 
 
+def locked_venv(venv: Path, lock: Path, *install: str) -> Path:
+    """The python of `venv`, made anew (pip install `install`) whenever the sha256 of `lock` changed."""
+    stamp = venv / ".lock-sha256"
+    want = hashlib.sha256(lock.read_bytes()).hexdigest()
+    python = venv / "bin" / "python"
+    if not stamp.exists() or stamp.read_text() != want:
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *install], check=True)
+        stamp.write_text(want)
+    return python
+
+
 @pytest.fixture(scope="session")
 def datasets_only_python() -> Path:
     """A venv with only `datasets` (at the locked versions) installed: what an ML practitioner has."""
     lock = ROOT / "requirements.lock"
-    stamp = DATASETS_ONLY_VENV / ".lock-sha256"
-    want = hashlib.sha256(lock.read_bytes()).hexdigest()
-    python = DATASETS_ONLY_VENV / "bin" / "python"
-    if not stamp.exists() or stamp.read_text() != want:
-        shutil.rmtree(DATASETS_ONLY_VENV, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", str(DATASETS_ONLY_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        "-c", str(lock), "datasets"], check=True)
-        stamp.write_text(want)
-    return python
+    return locked_venv(DATASETS_ONLY_VENV, lock, "-c", str(lock), "datasets")

@@ -22,11 +22,16 @@ def imports(path: Path) -> list[str]:
 
 
 def modules() -> list[tuple[str, Path]]:
-    return [(p.relative_to(ROOT / "scripts").parts[0], p) for p in sorted((ROOT / "scripts").glob("*/*.py"))]
+    """Every module below scripts/, in sub-packages too (scripts/core/formats/...), with its top package."""
+    paths = sorted(p.relative_to(ROOT / "scripts") for p in (ROOT / "scripts").rglob("*.py"))
+    return [(p.parts[0], ROOT / "scripts" / p) for p in paths if len(p.parts) > 1]
 
 
 def test_every_module_lives_in_a_package_of_the_layout():
     assert sorted({pkg for pkg, _ in modules()}) == sorted(PACKAGES)
+    assert any(len(path.relative_to(ROOT / "scripts").parts) > 2 for _, path in modules())  # sub-packages are checked too
+    for _, path in modules():  # a sub-package is a package: its folder has an __init__.py
+        assert (path.parent / "__init__.py").exists(), path
     assert sorted(p.name for p in (ROOT / "scripts").glob("*.py")) == ["__init__.py", "__main__.py"]
 
 
@@ -76,6 +81,7 @@ def test_every_export_resolves_and_no_export_is_shadowed_by_a_module(package):
     names = dir(module)
     assert names, f"scripts.{package} exports nothing"
     submodules = {p.stem for p in (ROOT / "scripts" / package).glob("*.py")}
+    submodules |= {p.parent.name for p in (ROOT / "scripts" / package).glob("*/__init__.py")}
     assert sorted(set(names) & submodules) == []  # `from scripts.x import y` would give the module once it is loaded
     for name in names:
         assert getattr(module, name) is not None

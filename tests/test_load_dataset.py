@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import pytest
 from datasets import Features
 from huggingface_hub import DatasetCard
 

@@ -20,7 +20,7 @@ def test_build_is_byte_reproducible(fixture_release, tmp_path):
     again = release_root(tmp_path / "again")
     build(FIXTURE_CORPUS, FIXTURE_EXPORT, again)
     first, second = tree_digest(fixture_release), tree_digest(again)
-    assert sorted(first) == ["DATASHEET.md", "README.md", *sorted(PARQUET.format(t) for t in TABLES)]
+    assert sorted(first) == ["DATASHEET.md", "README.md", "croissant.json", *sorted(PARQUET.format(t) for t in TABLES)]
     assert first == second
 
 
@@ -76,9 +76,9 @@ def test_span_ids_survive_a_rebuild(fixture_release, tmp_path):
 
 
 def test_committed_release_is_what_the_committed_inputs_build(tmp_path):
-    """data/, README.md and DATASHEET.md (its counts included) are current: a stale card fails here."""
+    """data/, README.md, DATASHEET.md (its counts included) and croissant.json are current: a stale card fails here."""
     root = release_root(tmp_path / "repo")
     export = ROOT / "annotations" / "export.json"
     build(ROOT / "corpus", export if export.exists() else None, root)
-    committed = {k: v for k, v in tree_digest(ROOT).items() if k.startswith("data/") or k in ("README.md", "DATASHEET.md")}
+    committed = {k: v for k, v in tree_digest(ROOT).items() if k.startswith("data/") or k in ("README.md", "DATASHEET.md", "croissant.json")}
     assert tree_digest(root) == committed, "run scripts/build.sh and commit the result"

@@ -34,4 +34,5 @@ __getattr__, __dir__ = exports(__name__, {
     'AdjudicationError': 'adjudication',
     'enter_passes': 'passes',
     'enter_corrections': 'corrections',
+    'figure_mentions': 'preannotate',
 })

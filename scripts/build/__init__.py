@@ -12,6 +12,7 @@ __getattr__, __dir__ = exports(__name__, {
     'locked': 'pipeline',
     'ConfigRelease': 'card',
     'card_data': 'card',
+    'replace_blocks': 'card',
     'build_tables': 'tables',
     'Stopwatch': 'buckets',
     'DOCS_PER_BUCKET': 'buckets',

@@ -2,8 +2,8 @@
 
 The export is read in chunks of tasks (scripts/build/importer.py) whose rows gather in buckets of
 documents, each sorted, validated and written as soon as it is complete (scripts/build/buckets.py).
-Everything is written to a staging folder inside the release root first; data/, README.md and
-DATASHEET.md are replaced only after every table validated.
+Everything is written to a staging folder inside the release root first; data/, README.md,
+DATASHEET.md and croissant.json are replaced only after every table validated.
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ import polars as pl
 from schemas.tables import SPAN_LAYERS, SPLIT, TABLES, decode_labels, empty
 from scripts.build.buckets import Buckets, Stopwatch
 from scripts.build.card import ConfigRelease, render_datasheet, render_readme
+from scripts.build.croissant import CROISSANT, render as render_croissant
 from scripts.build.importer import chunks
 from scripts.build.shards import SHARD_ROWS
 from scripts.core.corpus import Corpus
@@ -86,6 +87,7 @@ def build(corpus_dir: Path, export: Optional[Path], release_root: Path, version:
             (staging / "README.md").write_text(render_readme(readme, staging, releases, version or dataset_version(), has_spans, tally),
                                                encoding="utf-8")
             (staging / "DATASHEET.md").write_text(render_datasheet(datasheet, buckets.counts, tally), encoding="utf-8")
+            (staging / CROISSANT).write_text(render_croissant(staging, version or dataset_version()), encoding="utf-8")
             try:
                 for _ in swap_steps(staging, release_root):
                     pass
@@ -143,7 +145,7 @@ def _import(export: Path, corpus: Mapping[str, Document], workers: Optional[int]
 STAGING_PREFIX = ".build-"
 OWNER = ".syria-news-spans-staging"  # in every staging folder a build makes: only those are ever rolled back or removed
 SWAPPING = "SWAPPING"  # marker in a staging folder whose contents are being swapped in
-RELEASED = ("data", *CARD_FILES)
+RELEASED = ("data", *CARD_FILES, CROISSANT)  # CARD_FILES are read from the release root too; croissant.json is only written
 
 
 @contextlib.contextmanager

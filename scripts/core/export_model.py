@@ -6,7 +6,7 @@ Every task is decoded into these types before any domain logic runs, in the buil
 label a string. Ids and names match one pattern each (ID_PATTERNS), so no path, control character or
 e-mail address can travel through them. A value of the wrong type is refused with its place named
 (`describe`). Fields this model does not name are ignored (Label Studio adds many), but they are
-still searched for e-mail addresses (scripts.labelstudio).
+still searched for e-mail addresses (scripts/core/export_scan.py).
 """
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from typing import Any, Iterator, Optional, Union
 import msgspec
 
 from schemas import vocab
-from scripts.core.addresses import EMAIL, addresses_in, may_hold_one, safe  # noqa: F401 (EMAIL: re-exported)
+from scripts.core.addresses import safe
 from scripts.core.corpus import sha256_text
 from scripts.core.export_model import (
     ID_PATTERNS,

@@ -12,7 +12,7 @@ import msgspec
 import numpy as np
 import orjson
 
-from scripts.core.addresses import EMAIL, addresses_in, may_hold_one, safe  # noqa: F401 (EMAIL: re-exported)
+from scripts.core.addresses import addresses_in, may_hold_one, safe
 from scripts.core.export_model import TASK_DECODER, Task
 from scripts.core.model import InputError
 

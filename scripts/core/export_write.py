@@ -3,7 +3,6 @@ number results a restore converts older textarea values to."""
 from __future__ import annotations
 
 from schemas import vocab
-from scripts.core.addresses import EMAIL, addresses_in, may_hold_one, safe  # noqa: F401 (EMAIL: re-exported)
 from scripts.core.export_read import NUMBER_ATTRIBUTES, TEXT_TAG
 from scripts.core.model import AnnotatedDocument, Document, Span
 

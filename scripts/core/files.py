@@ -9,15 +9,16 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the checkout: corpus/, annotations/, the release
 
 
-def write_atomic(path: Path, text: str, private: bool = False, durable: bool = False) -> None:
-    """`private`: readable by its owner only. `durable`: flushed to disk, with its folder, before it counts."""
+def write_atomic(path: Path, text: str | bytes, private: bool = False, durable: bool = False) -> None:
+    """Text (UTF-8) or bytes. `private`: readable by its owner only. `durable`: flushed to disk, with its
+    folder, before it counts."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     if tmp.is_symlink() or tmp.exists():
         tmp.unlink()
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600 if private else 0o644)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
+    with os.fdopen(fd, "wb") as f:
+        f.write(text if isinstance(text, bytes) else text.encode("utf-8"))
         if durable:
             f.flush()
             os.fsync(f.fileno())

@@ -13,4 +13,7 @@ __getattr__, __dir__ = exports(__name__, {
     'table': 'agreement',
     'add_arguments': 'cli',
     'run': 'cli',
+    'add_baseline_arguments': 'baselines',
+    'run_baselines': 'baselines',
+    'score': 'scorer',
 })

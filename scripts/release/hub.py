@@ -1,5 +1,5 @@
-"""Publishes a release to a Hugging Face dataset repo: data/, README.md (the card), DATASHEET.md and
-CHANGELOG.md in one commit, then the tag v<version>. Under the build's lock (what a killed build left
+"""Publishes a release to a Hugging Face dataset repo: data/, README.md (the card), DATASHEET.md,
+croissant.json and CHANGELOG.md in one commit, then the tag v<version>. Under the build's lock (what a killed build left
 is rolled back first), the release must be exactly the one its card describes (every config's data
 hash, row count and size) and validate; else it is refused. `dry_run` lists what would go where and
 touches no network. The token comes from the
@@ -19,7 +19,7 @@ from schemas.tables import SPLIT, TABLES
 from schemas.validation import validate
 from scripts.core.addresses import addresses_in
 
-FILES = ("README.md", "DATASHEET.md", "CHANGELOG.md")
+FILES = ("README.md", "DATASHEET.md", "croissant.json", "CHANGELOG.md")
 # The scorer travels with the data (README "Evaluation"): scripts/evaluate/ and every module of ours it
 # imports, found by reading their imports (it needs nothing beyond what `datasets` installs).
 SCORER_PACKAGE = "scripts/evaluate"
