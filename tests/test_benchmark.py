@@ -31,5 +31,10 @@ def test_benchmark_runs_every_stage_and_reports_ratios(tmp_path, capsys):
         assert set(r["loading"]["rows"]) == {"documents", "entities", "claims", "figures", "ner", "annotations_raw"}
         assert r["pipeline"]["peak_mb"] > 0 and r["floor"]["peak_mb"] > 0 and r["pipeline"]["spans"] > 0.9 * r["size"]
         assert r["pipeline"]["cpu_s"] > 0 and r["pipeline"]["workers"] == 0  # a small export is read in the build's process
+        scorer = r["scorer"]
+        assert set(scorer["stages"]) == set(scorer["floor"]) == set(scorer["spans"]) == {"entities", "figures", "claims"}
+        assert scorer["spans"]["entities"]["gold"] == r["size"] and scorer["spans"]["entities"]["predicted"] > 0.9 * r["size"]
+        assert scorer["same_exact_scores"] == {"figures": True, "claims": True}  # the scorer's exact match is the join's
     assert table.count("| whole build |") == 2
     assert "Scaling exponent of the whole build from " in table
+    assert table.count("| entities |") == 2 and "| polars join s |" in table

@@ -115,3 +115,63 @@ def test_every_interval_holds_its_estimate(tmp_path):
     result = score("claims", GOLD["claims"].to_dicts(), rows, texts, GOLD["entities"].to_dicts(), resamples=300)
     for metric, s in result.items():
         assert s["ci_low"] <= s["f1"] <= s["ci_high"], (metric, s)
+
+
+# An outside practitioner's findings: each attribute column is checked as strictly as the offsets.
+BAD_ATTRIBUTES = [
+    ("figures", {"value": "three"}, "value must be a finite number or null, found 'three'"),
+    ("figures", {"value": float("nan")}, "value must be a finite number or null, found nan"),
+    ("figures", {"value": 3, "value_max": 1}, "value_max 1 is below value 3"),
+    ("figures", {"unit": 5}, "unit must be a string or null, found 5"),
+    ("figures", {"approx": "about"}, "approx 'about' is not one of"),
+    ("claims", {"claim_kind": "rumour"}, "claim_kind 'rumour' is not one of"),
+    ("claims", {"cue_start": 0}, "cue_start, cue_end must both be null or integers within 0 <= cue_start < cue_end <= 2450, found 0 and None"),
+    ("claims", {"cue_start": 0, "cue_end": 99999}, "cue_start, cue_end must both be null or integers within 0 <= cue_start < cue_end <= 2450, found 0 and 99999"),
+    ("entities", {"label": "GPE", "entity_id": 5}, "entity_id must be a string or null, found 5"),
+]
+
+
+@pytest.mark.parametrize("config, fields, message", BAD_ATTRIBUTES, ids=[m.split(" ")[0] + "-" + c for c, _, m in BAD_ATTRIBUTES])
+def test_a_wrong_attribute_value_is_refused_naming_the_row(tmp_path, capsys, config, fields, message):
+    from scripts.__main__ import main
+
+    row = {"doc_id": "d000", "start": 0, "end": 6, **fields}
+    path = tmp_path / "p.jsonl"
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    assert main(["evaluate", "--config", config, "--predictions", str(path), "--resamples", "10"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and f"row 0 (doc d000, 0-6): {message}" in err
+
+
+def test_ner_tags_as_classlabel_numbers_are_refused_with_the_way_to_names(tmp_path, capsys):
+    from scripts.__main__ import main
+
+    sentence = GOLD["ner"].row(0, named=True)
+    path = write_jsonl(tmp_path / "p.jsonl", [{"span_id": sentence["span_id"], "ner_tags": [0] * len(sentence["tokens"])}])
+    assert main(["evaluate", "--config", "ner", "--predictions", str(path), "--resamples", "10"]) == 2
+    err = capsys.readouterr().err
+    assert "tag 0 is not one of the IOB2 tags" in err and "int2str(n)" in err
+
+
+def test_compare_with_columns_the_first_system_lacks(tmp_path, capsys):
+    """A second system with cues the first does not give: the same resamples for both, no crash."""
+    from scripts.__main__ import main
+
+    a = write_jsonl(tmp_path / "a.jsonl", [{"doc_id": "d002", "start": 0, "end": 10}])
+    b = write_jsonl(tmp_path / "b.jsonl", [{"doc_id": "d002", "start": 0, "end": 10, "cue_start": 0, "cue_end": 4}])
+    out = tmp_path / "scores.json"
+    assert main(["evaluate", "--config", "claims", "--predictions", str(a), "--compare", str(b), "--resamples", "50", "--json", str(out)]) == 0
+    scores = json.loads(out.read_text())["claims"]
+    assert "compare" in scores["overlap"] and scores["overlap"]["ci_low"] <= scores["overlap"]["f1"] <= scores["overlap"]["ci_high"]
+    bad = write_jsonl(tmp_path / "bad.jsonl", [{"doc_id": "d999", "start": 0, "end": 10}])
+    assert main(["evaluate", "--config", "claims", "--predictions", str(a), "--compare", str(bad), "--resamples", "10"]) == 2
+    assert f"--compare {bad}: row 0: doc_id 'd999'" in capsys.readouterr().err
+
+
+def test_a_row_that_is_not_an_object_is_named(tmp_path, capsys):
+    from scripts.__main__ import main
+
+    path = tmp_path / "p.jsonl"
+    path.write_text('"hello"\n', encoding="utf-8")
+    assert main(["evaluate", "--config", "entities", "--predictions", str(path)]) == 2
+    assert "row 0: not an object with the config's columns, found 'hello'" in capsys.readouterr().err

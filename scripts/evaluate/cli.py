@@ -14,6 +14,7 @@ from scripts.evaluate.inputs import (
     check,
     read_config,
     read_predictions,
+    vocabularies,
     vocabulary,
 )
 from scripts.evaluate.scorer import RESAMPLES, score
@@ -38,8 +39,12 @@ def evaluate(args) -> dict:
     entities = read_config(args.release, "entities") if args.config == "claims" else []
     labels = vocabulary(args.release, "entities", "label") if args.config == "entities" else []
     sentences = {r["span_id"]: len(r["tokens"]) for r in reference} if args.config == "ner" else None
-    predictions, notes = check(args.config, read_predictions(args.predictions), texts, labels, sentences)
-    compare = check(args.config, read_predictions(args.compare), texts, labels, sentences)[0] if args.compare else None
+    choices = vocabularies(args.release, args.config)
+    predictions, notes = check(args.config, read_predictions(args.predictions), texts, labels, sentences, choices)
+    try:
+        compare = check(args.config, read_predictions(args.compare), texts, labels, sentences, choices)[0] if args.compare else None
+    except BadPredictions as err:
+        raise BadPredictions([f"--compare {args.compare}: {p}" for p in err.problems]) from err
     result = score(args.config, reference, predictions, texts, entities, resamples=args.resamples, tolerance=args.tolerance,
                    compare=compare)
     return {args.config: result, "notes": notes}

@@ -10,7 +10,12 @@ in a fresh process (so peak RSS is the stage's own):
 - floor: each task parsed with orjson, the same span tables built by a minimal converter with no
   checks (the `ner` view with the same tokenizer) and written with pyarrow, in one process;
 - checks floor: the pipeline's checks as plain polars expressions, without pandera;
-- loading: `load_dataset` cold and warm against `pyarrow.parquet.read_table` on the release.
+- loading: `load_dataset` cold and warm against `pyarrow.parquet.read_table` on the release;
+- scorer: `size` gold entity spans (with the claims and figures of the same synthetic documents) and a
+  seeded system's predictions (most exact, some shifted, relabelled, linked to another entity, missed or
+  spurious), scored by `scripts.evaluate.score` layer by layer with its 1,000-resample intervals, against
+  the floor of a plain polars join of the same gold and predicted spans on (doc_id, start, end) giving
+  exact-match precision, recall and F1.
 It prints seconds, spans per second, CPU seconds and peak RSS (with the workers'), the ratios to the
 floor, and the scaling exponent of the whole build between sizes (1.0 = linear).
 """
@@ -246,7 +251,114 @@ def measure_loading(folder: Path) -> dict:
     return {"stages": stages, "rows": dict(zip(TABLES, loaded))}
 
 
-MEASURES = {"pipeline": measure_pipeline, "floor": measure_floor, "checks": measure_checks, "loading": measure_loading}
+SCORED_LAYERS = ("entities", "figures", "claims")
+
+
+def scorer_data(folder: Path, spans: int, seed: int = 0) -> Path:
+    """Gold and predicted spans for the scorer (Parquet, made once per folder): the synthetic documents of
+    `synth` until they hold `spans` gold entities, and a seeded system's predictions of every layer."""
+    import random
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from scripts.scale.synth import NAMES, document, slug
+
+    out = folder / "scorer"
+    if (out / "done").exists():
+        return out
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    rng, texts = random.Random(seed), []
+    gold: dict = {layer: [] for layer in SCORED_LAYERS}
+    pred: dict = {layer: [] for layer in SCORED_LAYERS}
+    labels, ids = sorted({label for _, label in NAMES}), sorted({slug(name) for name, _ in NAMES})
+
+    def predicted(row: dict, length: int) -> list[dict]:
+        """The system's prediction of a gold span: exact, shifted, relabelled, missed, or with a spurious one beside."""
+        draw = rng.random()
+        if draw < 0.05:
+            return []
+        row = dict(row)
+        if draw < 0.11:
+            row["start"] = max(0, row["start"] + rng.choice((-2, -1, 1, 2)))
+            row["end"] = min(length, max(row["start"] + 1, row["end"] + rng.choice((-2, -1, 0, 1, 2))))
+        elif draw < 0.17 and "label" in row:
+            row["label"] = rng.choice(labels)
+        if "entity_id" in row and rng.random() < 0.1:
+            row["entity_id"] = rng.choice(ids)
+        if draw > 0.97:
+            start = rng.randrange(0, length - 12)
+            return [row, {**row, "start": start, "end": start + rng.randint(3, 12)}]
+        return [row]
+
+    n = 0
+    while len(gold["entities"]) < spans:
+        annotated = document(f"s{n:07d}", rng)
+        doc, n = annotated.doc.doc_id, n + 1
+        text = annotated.doc.text
+        texts.append({"doc_id": doc, "text": text})
+        span_id = lambda s: f"{doc}:e{s.start}-{s.end}"  # noqa: E731
+        for e in annotated.entities[: spans - len(gold["entities"])]:
+            row = {"doc_id": doc, "start": e.start, "end": e.end, "label": e.label, "entity_id": e.entity_id, "span_id": span_id(e)}
+            gold["entities"].append(row)
+            pred["entities"] += [{k: v for k, v in r.items() if k != "span_id"} for r in predicted(row, len(text))]
+        for f in annotated.figures:
+            row = {"doc_id": doc, "start": f.start, "end": f.end, "value": f.value, "value_max": f.value_max, "unit": f.unit,
+                   "approx": f.approx, "kind": f.kind}
+            gold["figures"].append(row)
+            pred["figures"] += [{**r, "unit": r["unit"].upper() if rng.random() < 0.1 else r["unit"]} for r in predicted(row, len(text))]
+        for c in annotated.claims:
+            row = {"doc_id": doc, "start": c.start, "end": c.end, "cue_start": c.cue.start, "cue_end": c.cue.end,
+                   "claim_kind": c.claim_kind, "claimant_type": c.claimant_type, "claim_group_id": c.claim_group_id,
+                   "claimant_span_id": span_id(c.claimant)}
+            gold["claims"].append(row)
+            pred["claims"] += [{**{k: v for k, v in r.items() if k != "claimant_span_id"}, "claimant_start": c.claimant.start,
+                                "claimant_end": c.claimant.end} for r in predicted(row, len(text))]
+    pq.write_table(pa.Table.from_pylist(texts), out / "texts.parquet")
+    for layer in SCORED_LAYERS:
+        pq.write_table(pa.Table.from_pylist(gold[layer]), out / f"{layer}_gold.parquet")
+        pq.write_table(pa.Table.from_pylist(pred[layer]), out / f"{layer}_pred.parquet")
+    (out / "done").write_text("")
+    return out
+
+
+def measure_scorer(folder: Path) -> dict:
+    """Each layer scored by the scorer (from its rows, as a practitioner calls it) and the floor: a polars
+    join of the same spans, already in data frames, on (doc_id, start, end) giving exact-match P/R/F1."""
+    import polars as pl
+    import pyarrow.parquet as pq
+
+    from scripts.evaluate import score
+
+    data = folder / "scorer"
+    texts = {r["doc_id"]: r["text"] for r in pq.read_table(data / "texts.parquet").to_pylist()}
+    stages, floor, spans, checks = {}, {}, {}, {}
+    entities = pq.read_table(data / "entities_gold.parquet").to_pylist()
+    for layer in SCORED_LAYERS:
+        gold, pred = (pq.read_table(data / f"{layer}_{side}.parquet").to_pylist() for side in ("gold", "pred"))
+        spans[layer] = {"gold": len(gold), "predicted": len(pred)}
+        result = _timed(stages, layer, score, layer, gold, pred, texts, entities if layer == "claims" else ())
+        del gold, pred
+        frames = [pl.read_parquet(data / f"{layer}_{side}.parquet", columns=["doc_id", "start", "end"]) for side in ("gold", "pred")]
+        exact = _timed(floor, layer, _polars_exact, *frames)
+        if layer != "entities":  # the entities' `exact` is nervaluate's scheme (a shifted span may take a gold one first)
+            checks[layer] = [result["exact"][k] for k in ("precision", "recall")] == [round(x, 6) for x in exact[:2]]
+    return {"stages": stages, "floor": floor, "spans": spans, "same_exact_scores": checks, "documents": len(texts),
+            "cpu_s": _cpu_seconds()}
+
+
+def _polars_exact(gold, pred) -> tuple[float, float, float]:
+    """Exact-match precision, recall and F1 of predicted spans: a join on (doc_id, start, end) each way."""
+    on = ["doc_id", "start", "end"]
+    hit_p = pred.join(gold.unique(on), on=on, how="semi").height
+    hit_r = gold.join(pred.unique(on), on=on, how="semi").height
+    p, r = hit_p / pred.height if pred.height else 0.0, hit_r / gold.height if gold.height else 0.0
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
+MEASURES = {"pipeline": measure_pipeline, "floor": measure_floor, "checks": measure_checks, "loading": measure_loading,
+            "scorer": measure_scorer}
 
 
 def _in_fresh_process(kind: str, folder: Path) -> dict:
@@ -266,6 +378,7 @@ def run(sizes: list[int], work: Path, seed: int = 0) -> list[dict]:
         if not (folder / "export.json").exists():
             shutil.rmtree(folder, ignore_errors=True)
             generate(folder, size, seed)
+        scorer_data(folder, size, seed)
         result = {"size": size, "export_mb": (folder / "export.json").stat().st_size / 1e6}
         for kind in MEASURES:
             result[kind] = _in_fresh_process(kind, folder)
@@ -297,6 +410,13 @@ def report(results: list[dict]) -> str:
         lines.append(f"| {spans:,} | | load_dataset cold / warm | {load['load_dataset cold']:.2f} / {load['load_dataset warm']:.2f} | | "
                      f"{load['pyarrow read_table']:.2f} (read_table) | {load['load_dataset cold'] / load['pyarrow read_table']:.1f} / "
                      f"{load['load_dataset warm'] / load['pyarrow read_table']:.1f} | | |")
+    lines += ["", "| gold spans | predicted spans | layer | scorer s | predicted spans/s | polars join s | ratio |", "|---|---|---|---|---|---|---|"]
+    for r in results:
+        scorer = r["scorer"]
+        for layer, seconds in scorer["stages"].items():
+            n = scorer["spans"][layer]
+            lines.append(f"| {n['gold']:,} | {n['predicted']:,} | {layer} | {seconds:.2f} | {n['predicted'] / seconds:,.0f} | "
+                         f"{scorer['floor'][layer]:.3f} | {seconds / scorer['floor'][layer]:.0f} |")
     lines.append("")
     lines += [f"Worker processes of the pipeline at {r['pipeline']['spans'] + r['pipeline']['raw_spans']:,} spans: "
               f"{r['pipeline']['workers']} (the floor runs in one process)." for r in results]
