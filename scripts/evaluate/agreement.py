@@ -14,7 +14,9 @@ from collections import defaultdict
 from typing import Optional
 
 from scripts.core.model import AnnotatedDocument, Span
-from scripts.evaluate.scorer import RESAMPLES, SEED, Counts, Texts, measure, resample_weights, summarize
+from scripts.evaluate.bootstrap import resample_weights, summarize
+from scripts.evaluate.counting import Counts, Texts
+from scripts.evaluate.scorer import RESAMPLES, SEED, measure
 
 LAYERS = ("entities", "claims", "figures")
 # What `review` shows of two matched spans that differ (scripts/annotate/adjudication.py).

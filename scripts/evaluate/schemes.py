@@ -190,7 +190,7 @@ def ceaf_e(key: dict, response: dict) -> tuple[float, float]:
     total = 0.0
     for group_k, group_r in _components(keys, responses, where):
         weights = [[2 * len(keys[i] & responses[j]) / (len(keys[i]) + len(responses[j])) for j in group_r] for i in group_k]
-        total += _best_assignment(weights)
+        total += best_assignment(weights)
     return total / len(keys), total / len(responses)
 
 
@@ -222,7 +222,7 @@ def _components(keys, responses, where):
     return out
 
 
-def _best_assignment(weights: list[list[float]]) -> float:
+def best_assignment(weights: list[list[float]]) -> float:
     """The largest total weight of a one-to-one assignment (Hungarian algorithm, O(n^3) on the group)."""
     n, m = len(weights), len(weights[0])
     size = max(n, m)
