@@ -1,4 +1,4 @@
-"""A small run of the benchmark, so its code never rots (the big sizes are run by hand; README "Performance")."""
+"""A small run of the benchmark, so its code never rots (the big sizes are run by hand; docs/performance.md)."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
-"""The card's metadata, which nothing checks offline (`DatasetCard.validate()` needs the Hub)."""
+"""The card's metadata (`DatasetCard.validate()` needs the Hub; tests/test_hub_metadata.py checks every value
+against the Hub's lists, committed in schemas/hub/)."""
 from __future__ import annotations
 
 from huggingface_hub import DatasetCard
@@ -7,9 +8,6 @@ from conftest import ROOT
 from schemas.tables import TABLES
 from scripts.build.card import size_category
 
-# Values the Hub accepts for these fields (huggingface.co/docs/hub/datasets-cards), limited to ours.
-HUB_LICENSES = {"cc-by-4.0", "other"}
-HUB_TASK_CATEGORIES = {"token-classification", "text-classification"}
 
 
 def test_size_categories():
@@ -19,13 +17,14 @@ def test_size_categories():
 
 def test_committed_card_metadata():
     data = DatasetCard.load(ROOT / "README.md").data.to_dict()
-    assert set(data["license"]) <= HUB_LICENSES and "license_details" in data
-    assert set(data["task_categories"]) <= HUB_TASK_CATEGORIES
-    assert data["language"] == ["en"] and data["size_categories"] == ["1K<n<10K"]  # annotations_raw: 2152 rows
+    assert data["license"] == "other" and data["license_link"] == "LICENSE.md" and data["license_name"]
+    assert data["task_categories"] == ["token-classification"]
+    assert data["language"] == ["en"] and data["size_categories"] == ["n<1K"]  # entities: 471 rows (annotations_raw is no task's)
     assert data["annotations_creators"] == ["machine-generated"]  # AI annotators and adjudication (DATASHEET.md)
     configs = {c["config_name"]: c for c in data["configs"]}
     assert list(configs) == list(TABLES)
     for name, config in configs.items():
         assert config["data_files"] == [{"split": "test", "path": f"data/{name}/test-*.parquet"}]
         assert "Data sha256: " in config["description"]
+        assert config.get("default", False) == (name == "entities")
     assert [i["config_name"] for i in (data["dataset_info"] if isinstance(data["dataset_info"], list) else [data["dataset_info"]])] == sorted(configs)  # the Hub library sorts dataset_info

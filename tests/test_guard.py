@@ -25,8 +25,15 @@ ADDRESS = "jane.doe" + "\\u0040" + "example.org"  # written escaped, as an attac
 
 @pytest.fixture
 def release(fixture_release, tmp_path) -> Path:
+    """The fixture release, with the files its card links to (publish uploads them and refuses a dead link)."""
+    from scripts.release.hub import linked_files
+
     copied = tmp_path / "release"
     shutil.copytree(fixture_release, copied)
+    for name in linked_files(ROOT)[0]:
+        if not (copied / name).exists():
+            (copied / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ROOT / name, copied / name)
     return copied
 
 
@@ -327,6 +334,16 @@ def test_publish_refuses_parquet_that_the_card_does_not_describe(release, tmp_pa
     done = publish(release, "--dry-run")
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "README.md: configs differs from what the build writes for data/" in done.stderr, done.stderr
+
+
+def test_publish_refuses_a_card_with_a_dead_link(release):
+    (release / "docs" / "performance.md").unlink()
+    before = tree_digest(release)
+    done = publish(release, "--dry-run")
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "publish refused: the card would have dead links on the Hub" in done.stderr
+    assert "README.md: the link 'docs/performance.md' finds no file docs/performance.md" in done.stderr
+    assert tree_digest(release) == before
 
 
 def test_a_network_error_in_publish_is_a_message(release):

@@ -1,4 +1,4 @@
-"""scripts/ is laid out by the user each part serves: a shared core, then one package per path (README
+"""scripts/ is laid out by the user each part serves: a shared core, then one package per path (docs/how-it-is-built.md,
 "How the release is built"). Packages import each other only through the names their __init__ exports,
 core imports no package, and the packages form no cycle."""
 import ast

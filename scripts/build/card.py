@@ -49,31 +49,51 @@ SIZE_BUCKETS = [(10**3, "n<1K"), (10**4, "1K<n<10K"), (10**5, "10K<n<100K"), (10
 
 
 def size_category(rows: int) -> str:
-    """The Hub's size bucket for a number of rows (the largest config's)."""
+    """The Hub's size bucket for a number of examples."""
     return next((name for limit, name in SIZE_BUCKETS if rows < limit), "1B<n<10B")
+
+
+# The config `load_dataset(repo)` gives without a config name: the one most users want.
+DEFAULT_CONFIG = "entities"
+# Not examples of a task: every annotator's copy of the gold's spans, kept to recompute agreement.
+RAW_CONFIGS = ("annotations_raw",)
+# license: other, explained in a file of the release (the Hub links it from the card's licence badge).
+LICENSE_NAME = "cc-by-4.0-annotations-third-party-texts"
+LICENSE_FILE = "LICENSE.md"
+
+
+def examples(releases: list[ConfigRelease]) -> int:
+    """What the Hub's size category counts: examples, here the rows of the largest config a task is
+    evaluated on (annotations_raw repeats the gold's spans once per annotator; it is no task's examples)."""
+    task_configs = [r for r in releases if r.name not in RAW_CONFIGS] or releases
+    return max(r.num_rows for r in task_configs)
 
 
 def card_data(releases: list[ConfigRelease], version: str, annotated: bool) -> DatasetCardData:
     data = DatasetCardData(
         pretty_name="Syria News Spans",
         language=["en"],
-        license=["cc-by-4.0", "other"],
-        license_details=(
-            "Annotations: CC BY 4.0. Article texts: third-party news content, copyright of their "
-            "publishers, not licensed by this project (see the `rights` column and DATASHEET.md)."
-        ),
+        # Split licensing (annotations CC BY 4.0, article texts third-party and not licensed by the
+        # project), which no single identifier of the Hub's list says: `other`, named, with its text.
+        license="other",
+        license_name=LICENSE_NAME,
+        license_link=LICENSE_FILE,
         # The passes and the adjudication were made by AI annotators following the guidelines (DATASHEET.md).
         annotations_creators=["machine-generated"] if annotated else ["no-annotation"],
         language_creators=["found"],
         multilinguality=["monolingual"],
         source_datasets=["original"],
-        size_categories=[size_category(max(r.num_rows for r in releases))],
-        task_categories=["token-classification", "text-classification"],
-        task_ids=["named-entity-recognition"],
+        size_categories=[size_category(examples(releases))],
+        # Every layer is spans of the text: entities, claims (with cue and claimant) and figures are
+        # token classification; the cross-document entity ids are coreference of named mentions (scored
+        # with MUC, B-cubed and CEAF-e). Nothing classifies whole texts, and no claim is judged true.
+        task_categories=["token-classification"],
+        task_ids=["named-entity-recognition", "coreference-resolution"],
         tags=["news", "syria", "claims", "quantities", "span-annotation", "label-studio"],
         configs=[
             {
                 "config_name": r.name,
+                **({"default": True} if r.name == DEFAULT_CONFIG else {}),
                 "version": version,
                 # The content hash makes the YAML change whenever the data does:
                 # `datasets` keys its cache of a local folder on this YAML only.
@@ -247,11 +267,27 @@ def agreement_summary(tally) -> str:
                       *(f"| {layer} | {f1(s['exact'])} | {f1(s['overlap'])} |" for layer, s in layers.items())])
 
 
+def citation_block(version: str) -> str:
+    """The card's BibTeX (the Hub's YAML has no citation key), of the version the card describes."""
+    return "\n".join([
+        "```bibtex",
+        "@misc{syria_news_spans,",
+        "  title        = {Syria News Spans: entities, attributed claims and figures in English news on the war in northern Syria},",
+        "  author       = {{The syria-news-spans project team}},",
+        f"  version      = {{{version}}},",
+        f"  note         = {{Dataset, version {version}. Annotations CC BY 4.0; article texts third-party, not licensed by the project}},",
+        "  howpublished = {Hugging Face dataset}",
+        "}",
+        "```",
+    ])
+
+
 def render_readme(readme: str, root: Path, releases: list[ConfigRelease], version: str, annotated: bool, tally) -> str:
     card = DatasetCard(readme)
     card.data = card_data(releases, version, annotated)
     card.text = replace_blocks(card.text, {
         "configs": configs_block(releases),
+        "citation": citation_block(version),
         "agreement": agreement_summary(tally),
         "usage": usage_block(root, releases),
         "fields": fields_block({r.name for r in releases}),

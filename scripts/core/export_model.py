@@ -17,7 +17,7 @@ from typing import Annotated, Any, Optional, Union
 import msgspec
 from msgspec import Meta, Struct
 
-# One pattern per kind of id; README "Ids and names" documents them.
+# One pattern per kind of id; docs/bad-input.md ("Bad input, ids and names") documents them.
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z"  # doc ids, entity ids, claim group ids
 ID_PATTERNS = {
     "doc_id": SLUG,

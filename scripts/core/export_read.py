@@ -448,7 +448,7 @@ def _join_attributes(where: str, result: list, regions: dict[str, Region], probl
             continue
         value = values[0].strip() if isinstance(values[0], str) else values[0]
         if name in ATTRIBUTE_PATTERNS and value and not re.fullmatch(ATTRIBUTE_PATTERNS[name], value):
-            problems.add(region.where, f"{name} {value!r} does not match the pattern {ATTRIBUTE_PATTERNS[name]} (README: Ids and names)")
+            problems.add(region.where, f"{name} {value!r} does not match the pattern {ATTRIBUTE_PATTERNS[name]} (docs/bad-input.md: ids and names)")
             region.refused = True
             continue
         region.attributes[name] = value

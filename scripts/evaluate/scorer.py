@@ -7,7 +7,7 @@ too few to resample): each metric is kept as counts per paragraph, paragraphs ar
 1,000 times, and the 2.5th and 97.5th percentiles of the F1 are the interval. Only the standard library
 and numpy (which `datasets` installs).
 
-How it stays fast at a million spans (README "Performance"; counting.py, bootstrap.py): spans are columns (numpy arrays), not rows.
+How it stays fast at a million spans (docs/performance.md, "Scoring a million spans"; counting.py, bootstrap.py): spans are columns (numpy arrays), not rows.
 The matchers see one document (or one document's spans of one label) at a time, and two spans interact
 only through a chain of spans that overlap or touch; so the spans of each group are cut into such chains,
 a chain of one reference and one predicted span (most of them) is decided by a few array comparisons, and

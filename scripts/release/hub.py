@@ -1,16 +1,19 @@
 """Publishes a release to a Hugging Face dataset repo: data/, README.md (the card), DATASHEET.md,
-croissant.json and CHANGELOG.md in one commit, then the tag v<version>. Under the build's lock (what a killed build left
-is rolled back first), the release must be exactly the one its card describes (every config's data
-hash, row count and size) and validate; else it is refused. `dry_run` lists what would go where and
-touches no network. The token comes from the
-environment (HF_TOKEN) or the huggingface_hub login, and is never printed."""
+croissant.json, CHANGELOG.md, every file the card and the datasheet link to, and the scorer, in one
+commit, then the tag v<version>. Under the build's lock (what a killed build left is rolled back first),
+the release must be exactly the one its card describes (every config's data hash, row count and size),
+validate, and hold every file its card links to; else it is refused. `dry_run` lists what would go where
+and touches no network. The token comes from the environment (HF_TOKEN) or the huggingface_hub login,
+and is never printed."""
 from __future__ import annotations
 
 import ast
-
 import hashlib
+import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import pyarrow.parquet as pq
 from huggingface_hub import DatasetCard
@@ -20,6 +23,9 @@ from schemas.validation import validate
 from scripts.core.addresses import addresses_in
 
 FILES = ("README.md", "DATASHEET.md", "croissant.json", "CHANGELOG.md")
+# Whatever these link to goes with them (and whatever a linked Markdown file links to), so no link of the
+# card is dead on the Hub: docs/, LICENSE.md, the guidelines, the labeling config, the export.
+LINKING = ("README.md", "DATASHEET.md")
 # The scorer travels with the data (README "Evaluation"): scripts/evaluate/ and every module of ours it
 # imports, found by reading their imports (it needs nothing beyond what `datasets` installs).
 SCORER_PACKAGE = "scripts/evaluate"
@@ -46,6 +52,61 @@ def scorer_files(root: Path) -> list[str]:
     return sorted(seen)
 
 
+# A Markdown inline link or image, `[text](target)` or `[text](<target> "title")`; code spans and fenced
+# blocks are removed before matching (a link inside them is text, not a link).
+LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*(<[^>]*>|[^\s()]+(?:\([^\s()]*\)[^\s()]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
+FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.M | re.S)
+CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.S)
+
+
+def markdown_links(text: str) -> list[str]:
+    """The targets of the inline links of a Markdown text, outside code, in order."""
+    text = CODE_SPAN.sub("", FENCE.sub("", text))
+    return [m.group(1).strip("<>") for m in LINK.finditer(text)]
+
+
+def relative_target(source: str, target: str) -> tuple[str, str] | None:
+    """(path relative to the release root, anchor) of a link in the file `source`; None for a link that
+    leaves the repository (a URL, mailto:, a protocol-relative address) or one to an anchor only."""
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", target) or target.startswith("//") or target.startswith("#") or not target:
+        return None
+    path, _, anchor = target.partition("#")
+    path = unquote(path.split("?", 1)[0])
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(source), path)) if not path.startswith("/") else path.lstrip("/")
+    return joined, anchor
+
+
+def linked_files(root: Path) -> tuple[list[str], list[str]]:
+    """Every file the card and the datasheet link to, followed through linked Markdown files, and the
+    card's `license_link`; with the problems: links that leave the release folder or find no file there."""
+    seen, problems, todo = set(), [], [name for name in LINKING if (root / name).is_file()]
+    links: list[tuple[str, str]] = []
+    license_link = DatasetCard.load(root / "README.md").data.to_dict().get("license_link") if (root / "README.md").is_file() else None
+    if isinstance(license_link, str):
+        links.append(("README.md", license_link))
+    while todo or links:
+        if todo:
+            source = todo.pop(0)
+            if source in seen:
+                continue
+            seen.add(source)
+            if source.endswith(".md"):
+                links += [(source, t) for t in markdown_links((root / source).read_text(encoding="utf-8"))]
+            continue
+        source, target = links.pop(0)
+        resolved = relative_target(source, target)
+        if resolved is None:
+            continue
+        path = resolved[0]
+        if path == ".." or path.startswith("../") or path.startswith("."):
+            problems.append(f"{source}: the link {target!r} leaves the release folder")
+        elif not (root / path).is_file():
+            problems.append(f"{source}: the link {target!r} finds no file {path} in {root}")
+        elif path not in seen:
+            todo.append(path)
+    return sorted(seen - set(LINKING)), problems
+
+
 @dataclass(frozen=True)
 class Upload:
     local: Path
@@ -54,7 +115,11 @@ class Upload:
 
 
 def plan(root: Path) -> list[Upload]:
-    files = sorted((root / "data").rglob("*.parquet")) + [root / f for f in (*FILES, *scorer_files(root)) if (root / f).exists()]
+    """data/, the card files, what they link to (sorted), then the scorer: each file once."""
+    names = [f for f in FILES if (root / f).exists()]
+    names += [f for f in linked_files(root)[0] if f not in names]
+    names += [f for f in scorer_files(root) if f not in names and (root / f).exists()]
+    files = sorted((root / "data").rglob("*.parquet")) + [root / f for f in names]
     return [Upload(f, f.relative_to(root).as_posix(), f.stat().st_size) for f in files]
 
 
@@ -72,6 +137,10 @@ def check(root: Path, version: str) -> None:
     if problems:
         raise PublishRefused("the data is not the release the card describes (a build that did not finish?); "
                              "run `bash scripts/build.sh` and publish again:\n" + "\n".join(problems))
+    dead = linked_files(root)[1]
+    if dead:
+        raise PublishRefused("the card would have dead links on the Hub (every file it links to is uploaded with it):\n"
+                             + "\n".join(dead))
     report = validate(read_release(root))
     if report:
         raise PublishRefused("the release fails validation:\n" + "\n".join(report))
@@ -104,7 +173,7 @@ def card_mismatches(root: Path, version: str) -> list[str]:
     listed = {f"data/{r.name}/" for r in releases}
     problems += [f"{f.relative_to(root)}: a Parquet file of no config" for f in sorted((root / "data").rglob("*.parquet"))
                  if f"{f.parent.relative_to(root).as_posix()}/" not in listed or f.name.startswith(".")]
-    for name in FILES:
+    for name in (*FILES, *(f for f in linked_files(root)[0] if f.endswith(".md"))):
         if (root / name).exists() and addresses_in((root / name).read_text(encoding="utf-8")):
             problems.append(f"{name}: holds an e-mail address")
     return problems
