@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,8 +113,24 @@ def test_every_interval_holds_its_estimate(tmp_path):
         if i % 3 == 0:
             r = {**r, "claim_group_id": None if r["claim_group_id"] else f"group-{i % 4}"}
         rows.append(r)
-    result = score("claims", GOLD["claims"].to_dicts(), rows, texts, GOLD["entities"].to_dicts(), resamples=300)
+    result = score("claims", GOLD["claims"].to_dicts(), rows, texts, GOLD["entities"].to_dicts(), resamples=300,
+                   compare=predictions("claims"))
     for metric, s in result.items():
+        assert s["ci_low"] <= s["f1"] <= s["ci_high"], (metric, s)
+    for metric in ("claim_group_id_muc", "claim_group_id_b_cubed", "claim_group_id_ceaf_e"):  # compared like every metric
+        assert result[metric]["compare"]["f1"] == 1.0 and result[metric]["compare"]["difference"] > 0, metric
+
+
+def test_a_practitioners_claim_groups_keep_their_estimate_inside_the_interval():
+    """Few predicted groups over many claims (an outside practitioner's case): the estimate once fell
+    outside its interval, when each resample recomputed B-cubed on the mentions it drew."""
+    from scripts.evaluate.scorer import score
+
+    texts = {r["doc_id"]: r["text"] for r in GOLD["documents"].iter_rows(named=True)}
+    rows = [{**r, "claim_group_id": f"g{i % 3}"} for i, r in enumerate(predictions("claims"))]
+    result = score("claims", GOLD["claims"].to_dicts(), rows, texts, GOLD["entities"].to_dicts(), resamples=500)
+    for metric in ("claim_group_id_muc", "claim_group_id_b_cubed", "claim_group_id_ceaf_e"):
+        s = result[metric]
         assert s["ci_low"] <= s["f1"] <= s["ci_high"], (metric, s)
 
 
@@ -163,15 +180,35 @@ def test_compare_with_columns_the_first_system_lacks(tmp_path, capsys):
     assert main(["evaluate", "--config", "claims", "--predictions", str(a), "--compare", str(b), "--resamples", "50", "--json", str(out)]) == 0
     scores = json.loads(out.read_text())["claims"]
     assert "compare" in scores["overlap"] and scores["overlap"]["ci_low"] <= scores["overlap"]["f1"] <= scores["overlap"]["ci_high"]
+    assert json.loads(out.read_text())["notes"][-1] == "only --compare gives cue_end, cue_start: the metrics on them are compared for neither system"
     bad = write_jsonl(tmp_path / "bad.jsonl", [{"doc_id": "d999", "start": 0, "end": 10}])
     assert main(["evaluate", "--config", "claims", "--predictions", str(a), "--compare", str(bad), "--resamples", "10"]) == 2
     assert f"--compare {bad}: row 0: doc_id 'd999'" in capsys.readouterr().err
 
 
-def test_a_row_that_is_not_an_object_is_named(tmp_path, capsys):
+def test_every_row_that_is_not_an_object_is_named(tmp_path, capsys):
     from scripts.__main__ import main
 
     path = tmp_path / "p.jsonl"
-    path.write_text('"hello"\n', encoding="utf-8")
+    path.write_text('{"doc_id": "d000", "start": 0, "end": 6, "label": "GPE"}\n"hello"\nnull\n42\n', encoding="utf-8")
     assert main(["evaluate", "--config", "entities", "--predictions", str(path)]) == 2
-    assert "row 0: not an object with the config's columns, found 'hello'" in capsys.readouterr().err
+    assert capsys.readouterr().err.splitlines()[1:] == ["row 1: not an object with the config's columns, found 'hello'",
+                                                        "row 2: not an object with the config's columns, found None",
+                                                        "row 3: not an object with the config's columns, found 42"]
+
+
+def test_a_row_without_a_column_the_others_have_says_so(tmp_path, capsys):
+    from scripts.__main__ import main
+
+    rows = [{"doc_id": "d000", "start": 0, "end": 6, "label": "GPE"}, {"doc_id": "d000", "start": 0, "end": 6}]
+    assert main(["evaluate", "--config", "entities", "--predictions", str(write_jsonl(tmp_path / "p.jsonl", rows))]) == 2
+    assert "row 1: no label (every row needs doc_id, start, end, label)" in capsys.readouterr().err
+
+
+def test_the_json_is_written_when_the_reader_of_the_table_goes_away(tmp_path):
+    rows = write_jsonl(tmp_path / "p.jsonl", [{"doc_id": "d000", "start": 0, "end": 6, "label": "GPE"}])
+    out = tmp_path / "scores.json"
+    done = subprocess.run(f"{sys.executable} -m scripts.evaluate --config entities --predictions {rows} --json {out} "
+                          f"--resamples 20 --all | head -1", shell=True, capture_output=True, text=True, cwd=ROOT)
+    assert "Traceback" not in done.stderr and done.stdout.startswith("entities:")
+    assert set(json.loads(out.read_text())) == {"entities", "notes"}

@@ -93,3 +93,21 @@ def test_no_resample_scores_above_one_when_matched_spans_start_in_different_para
     for layer, r, p in (("entities", ref, pred), ("claims", claims_ref, claims_pred)):
         result = score(layer, r, p, {"d": text}, resamples=300, seed=seed)
         assert all(0.0 <= s["ci_low"] <= s["ci_high"] <= 1.0 for s in result.values()), layer
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_coreference_shares_add_up_to_muc_b_cubed_and_ceaf_e(seed):
+    """Per-mention shares (what the bootstrap resamples) total exactly the published definitions."""
+    from scripts.evaluate.schemes import contributions
+
+    rng = random.Random(seed)
+    mentions = list(range(rng.randint(1, 30)))
+    key = {m: rng.randint(0, 6) for m in mentions}
+    response = {m: rng.randint(0, 6) for m in mentions if rng.random() < 0.9}
+    shares = contributions(key, response)
+    for name, fn in (("muc", muc), ("b_cubed", b_cubed), ("ceaf_e", ceaf_e)):
+        rows = list(shares[name].values())
+        num_p, den_p, num_r, den_r = (sum(r[i] for r in rows) for i in range(4))
+        recall, precision = fn(key, response)
+        assert (num_p / den_p if den_p else 0.0) == pytest.approx(precision, abs=1e-12)
+        assert (num_r / den_r if den_r else 0.0) == pytest.approx(recall, abs=1e-12)

@@ -28,10 +28,10 @@ ATTRIBUTES = {
 # The metrics the tables show, per layer: (metric, what it is).
 SHOWN = {
     "entities": (("strict", "span and label"), ("exact", "span"), ("overlap", "overlapping span"),
-                 ("entity_id_b_cubed", "entity ids of exactly matched mentions, B³")),
+                 ("entity_id_b_cubed", "entity ids of exactly matched mentions (within the document), B³")),
     "claims": (("exact", "span"), ("overlap", "overlapping span"), ("token_overlap", "content tokens"),
                ("cue_exact", "cue span"), ("claimant", "claimant (its entity)"), ("claim_kind", "kind, on matched claims"),
-               ("claimant_type", "claimant type, on matched claims"), ("claim_group_id_b_cubed", "claim groups, B³")),
+               ("claimant_type", "claimant type, on matched claims"), ("claim_group_id_b_cubed", "claim groups (within the document), B³")),
     "figures": (("exact", "span"), ("overlap", "overlapping span"), ("value", "value, on matched figures"),
                 ("unit", "unit, on matched figures"), ("approx", "approx, on matched figures"), ("kind", "kind, on matched figures")),
 }
@@ -63,11 +63,12 @@ def _window(a: AnnotatedDocument, b: AnnotatedDocument) -> tuple[int, int]:
 
 
 class Pairs:
-    """The scorer's counts of annotator pairs, summed per layer and metric; mergeable across processes."""
+    """The scorer's counts of annotator pairs, summed per layer and metric; mergeable across processes. Each
+    pair's counts are kept apart and summed in one order (the pairs sorted), so the result is the same to the
+    last digit however the build's workers shared the tasks."""
 
     def __init__(self) -> None:
-        self.counts: dict[str, dict[str, Counts]] = {layer: {} for layer in LAYERS}
-        self.clusterings: dict[tuple, dict] = {}  # (doc, reference, other) -> {layer: {name: (key, response, units)}}
+        self.counts: dict[tuple, list[dict]] = {}  # (doc, reference, other, window) -> [{layer: {metric: counts}}]
         self.pairs: list[dict] = []
 
     def add(self, reference: AnnotatedDocument, other: AnnotatedDocument) -> None:
@@ -75,42 +76,33 @@ class Pairs:
         doc = reference.doc
         texts = Texts({doc.doc_id: doc.text})
         entities = rows(reference, "entities", low, high)
-        pair = (doc.doc_id, reference.annotator or "", other.annotator or "")
-        for layer in LAYERS:
-            metrics, clusterings = measure(layer, rows(reference, layer, low, high), rows(other, layer, low, high), texts, entities)
-            self._add_counts(layer, metrics)
-            if clusterings:
-                self.clusterings.setdefault(pair, {})[layer] = clusterings
+        pair = (doc.doc_id, reference.annotator or "", other.annotator or "", low, high)
+        self.counts.setdefault(pair, []).append({layer: {name: counts for name, counts in measure(
+            layer, rows(reference, layer, low, high), rows(other, layer, low, high), texts, entities).items()
+            if "@" not in name}  # per-document rows of the entity schemes: the tables show the whole
+            for layer in LAYERS})
         self.pairs.append({"doc_id": doc.doc_id, "reference": reference.annotator, "other": other.annotator,
                            "window": [low, high], "paragraphs": [texts.unit(doc.doc_id, low)[1], texts.unit(doc.doc_id, max(low, high - 1))[1]]})
 
-    def _add_counts(self, layer: str, metrics: dict[str, Counts]) -> None:
-        for name, counts in metrics.items():
-            if "@" not in name:  # per-document rows of the entity schemes: the tables show the whole
-                self.counts[layer].setdefault(name, Counts()).merge(counts)
-
     def merge(self, other: "Pairs") -> None:
-        for layer, metrics in other.counts.items():
-            self._add_counts(layer, metrics)
-        self.clusterings.update(other.clusterings)
+        for pair, counted in other.counts.items():
+            self.counts.setdefault(pair, []).extend(counted)
         self.pairs += other.pairs
 
     def scores(self, resamples: int = RESAMPLES, seed: int = SEED) -> dict:
         """{"pairs": [...], "layers": {layer: {metric: {precision, recall, f1, ci_low, ci_high, n_reference, n_predicted}}}}"""
         pairs = sorted(self.pairs, key=lambda p: (p["doc_id"], p["reference"] or "", p["other"] or ""))
+        summed: dict[str, dict[str, Counts]] = {layer: {} for layer in LAYERS}
+        for pair in sorted(self.counts):
+            for counted in self.counts[pair]:
+                for layer, metrics in counted.items():
+                    for name, counts in metrics.items():
+                        summed[layer].setdefault(name, Counts()).merge(counts)
         units = sorted({(p["doc_id"], n) for p in pairs for n in range(p["paragraphs"][0], p["paragraphs"][1] + 1)}
-                       | {u for metrics in self.counts.values() for c in metrics.values() for u in c.per_unit}, key=str)
+                       | {u for metrics in summed.values() for c in metrics.values() for u in c.per_unit}, key=str)
         weights = resample_weights(units, resamples, seed)
-        layers = {}
-        for layer in LAYERS:
-            merged: dict[str, tuple[dict, dict, dict]] = {}
-            for pair in sorted(self.clusterings):  # each pair's mentions apart: ids are compared within a pair only
-                for name, (key, response, mention_units) in self.clusterings[pair].get(layer, {}).items():
-                    k, r, u = merged.setdefault(name, ({}, {}, {}))
-                    for mention in key:
-                        k[(*pair, mention)], r[(*pair, mention)], u[(*pair, mention)] = key[mention], response[mention], mention_units[mention]
-            layers[layer] = summarize(self.counts[layer], merged, units, weights)
-        return {"pairs": [{k: v for k, v in p.items() if k != "paragraphs"} for p in pairs], "layers": layers}
+        return {"pairs": [{k: v for k, v in p.items() if k != "paragraphs"} for p in pairs],
+                "layers": {layer: summarize(summed[layer], units, weights) for layer in LAYERS}}
 
 
 class Tally:

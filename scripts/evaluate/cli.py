@@ -47,6 +47,10 @@ def evaluate(args) -> dict:
         raise BadPredictions([f"--compare {args.compare}: {p}" for p in err.problems]) from err
     result = score(args.config, reference, predictions, texts, entities, resamples=args.resamples, tolerance=args.tolerance,
                    compare=compare)
+    if compare is not None:
+        only = sorted(set().union(*(r.keys() for r in compare)) - set().union(*(r.keys() for r in predictions)) if predictions and compare else set())
+        if only:
+            notes.append(f"only --compare gives {', '.join(only)}: the metrics on them are compared for neither system")
     return {args.config: result, "notes": notes}
 
 
@@ -76,7 +80,11 @@ def run(args) -> int:
     except (OSError, ValueError) as err:
         print(f"evaluate failed: {err}", file=sys.stderr)
         return 2
-    print(table(result, args.config, args.all))
-    if args.json:
+    if args.json:  # before the table: a reader that goes away (`| head`) never costs the file
         write_atomic(args.json, json.dumps(result, indent=1, sort_keys=True) + "\n")
+    try:
+        print(table(result, args.config, args.all))
+    except BrokenPipeError:
+        sys.stderr.close()  # nothing to say, and no one to say it to
+        return 141
     return 0

@@ -142,8 +142,8 @@ def check(config: str, rows: list[dict], texts: dict[str, str], labels: Iterable
     if not rows:
         return [], ["no predictions: every reference span counts as missed"]
     if not all(isinstance(r, dict) for r in rows):
-        n = next(n for n, r in enumerate(rows) if not isinstance(r, dict))
-        raise BadPredictions([f"row {n}: not an object with the config's columns, found {rows[n]!r:.80}"])
+        raise BadPredictions([f"row {n}: not an object with the config's columns, found {r!r:.80}"
+                              for n, r in enumerate(rows) if not isinstance(r, dict)][:MAX_MESSAGES])
     given = set().union(*(r.keys() for r in rows))
     missing = [c for c in REQUIRED[config] if c not in given]
     if missing:
@@ -164,6 +164,10 @@ def check(config: str, rows: list[dict], texts: dict[str, str], labels: Iterable
                                 f"{', '.join(sorted(tags)) or '(strings)'}{hint}")
             else:
                 kept.append({c: row.get(c) for c in columns})
+            continue
+        absent = [c for c in REQUIRED[config] if c not in row]
+        if absent:
+            problems.append(f"{where}: no {', '.join(absent)} (every row needs {', '.join(REQUIRED[config])})")
             continue
         doc, start, end = row.get("doc_id"), row.get("start"), row.get("end")
         if doc not in texts:

@@ -37,10 +37,7 @@ from scripts.evaluate.counting import (
     sum_by,
     to_counts,
 )
-from scripts.evaluate.schemes import (
-    SCHEMES,
-    iob2_entities,
-)
+from scripts.evaluate.schemes import SCHEMES, contributions, iob2_entities
 
 RESAMPLES = 1000
 SEED = 13
@@ -269,16 +266,16 @@ def score(layer: str, reference: list[dict], predictions: list[dict], texts: dic
     metric's paired difference (compare minus predictions) with its interval under the same resamples."""
     t = Texts(texts)
     run = lambda rows: _tables(layer, reference, rows, t, entities, tolerance)  # noqa: E731
-    tables, clusterings = run(predictions)
-    other_tables, other_clusterings = run(compare) if compare is not None else ({}, {})
+    tables = run(predictions)
+    other_tables = run(compare) if compare is not None else {}
     units, position = every_unit(t)
     weights = resample_weights(units, resamples, seed)
     bootstrap = Bootstrap(weights)
     items = {name: (position(ids), rows) for name, (ids, rows) in tables.items()}
-    result = summarize_items(items, clusterings, units, weights, bootstrap)
+    result = summarize_items(items, units, weights, bootstrap)
     if compare is not None:
         other_items = {name: (position(ids), rows) for name, (ids, rows) in other_tables.items()}
-        other = summarize_items(other_items, other_clusterings, units, weights, bootstrap)
+        other = summarize_items(other_items, units, weights, bootstrap)
         both = sorted(name for name in result.keys() & other.keys() if name in items and name in other_items)
         for chunk in (both[i:i + 4096] for i in range(0, len(both), 4096)):
             diff = bootstrap.f1s([other_items[n] for n in chunk]) - bootstrap.f1s([items[n] for n in chunk])
@@ -301,29 +298,48 @@ def every_unit(texts: Texts) -> tuple[list, Callable]:
 
 
 def measure(layer: str, reference: list[dict], predictions: list[dict], texts: Texts, entities: list[dict] = (),
-            tolerance: float = 1e-6) -> tuple[dict, dict]:
-    """The counts of every metric per unit, and the clusterings, before any interval: what agreement adds up
-    over annotator pairs before one `summarize`."""
+            tolerance: float = 1e-6) -> dict[str, Counts]:
+    """The counts of every metric per unit before any interval: what agreement adds up over annotator pairs
+    before one `summarize`."""
     return _run(layer, reference, predictions, texts, entities, tolerance)
 
 
-def _tables(layer, reference, predictions, texts, entities, tolerance) -> tuple[dict, dict]:
-    """The counts as arrays (unit ids, rows) per metric, and the clusterings."""
-    if layer == "entities":
-        return _entity_tables(reference, predictions, texts), _entity_clusterings(reference, predictions, texts)
-    if layer == "claims":
-        return _claim_tables(reference, predictions, texts, list(entities))
-    if layer == "figures":
-        return _figure_tables(reference, predictions, texts, tolerance), {}
-    metrics, clusterings = score_tags(reference, predictions, texts)
+def coreference_counts(clusterings: dict) -> dict[str, Counts]:
+    """Each clustering's MUC, B-cubed and CEAF-e as counts per paragraph (`schemes.contributions`: what a
+    cluster adds is shared by its mentions), so they are resampled, summed and compared like every metric."""
+    out = {}
+    for name, (key, response, mention_units) in clusterings.items():
+        for metric, rows in contributions(key, response).items():
+            counts = out.setdefault(f"{name}_{metric}", Counts())
+            for mention in sorted(rows, key=str):  # shares are fractions: one order, the same last digit
+                counts.add(mention_units[mention], *rows[mention])
+    return out
+
+
+def _as_table(counts: Counts, unit_ids: Callable) -> tuple[np.ndarray, np.ndarray]:
+    return sum_by(unit_ids(list(counts.per_unit)), np.array(list(counts.per_unit.values()), float).reshape(-1, 4))
+
+
+def _tables(layer, reference, predictions, texts, entities, tolerance) -> dict:
+    """The counts as arrays (unit ids, rows) per metric."""
     ids = _unit_id_of(texts)
-    return {name: sum_by(ids(list(c.per_unit)), np.array(list(c.per_unit.values()), float).reshape(-1, 4))
-            for name, c in metrics.items()}, clusterings
+    if layer == "entities":
+        tables, clusterings = _entity_tables(reference, predictions, texts), _entity_clusterings(reference, predictions, texts)
+    elif layer == "claims":
+        tables, clusterings = _claim_tables(reference, predictions, texts, list(entities))
+    elif layer == "figures":
+        tables, clusterings = _figure_tables(reference, predictions, texts, tolerance), {}
+    else:
+        tables = {name: _as_table(c, ids) for name, c in score_tags(reference, predictions, texts)[0].items()}
+        clusterings = {}
+    return {**tables, **{name: _as_table(c, ids) for name, c in coreference_counts(clusterings).items()}}
 
 
-def _run(layer, reference, predictions, texts, entities, tolerance):
+def _run(layer, reference, predictions, texts, entities, tolerance) -> dict:
     if layer == "claims":
-        return score_claims(reference, predictions, texts, list(entities))
-    if layer == "figures":
-        return score_figures(reference, predictions, texts, tolerance)
-    return SCORERS[layer](reference, predictions, texts)
+        metrics, clusterings = score_claims(reference, predictions, texts, list(entities))
+    elif layer == "figures":
+        metrics, clusterings = score_figures(reference, predictions, texts, tolerance)
+    else:
+        metrics, clusterings = SCORERS[layer](reference, predictions, texts)
+    return {**metrics, **coreference_counts(clusterings)}
