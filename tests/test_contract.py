@@ -218,7 +218,7 @@ def test_publish_dry_run_lists_the_release_without_network(clone):
     done = run(clone, "publish", "someone/syria-news-spans", "--dry-run")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("would upload 26 file(s), ") and lines[0].endswith(
+    assert lines[0].startswith("would upload 27 file(s), ") and lines[0].endswith(
         f"to https://huggingface.co/datasets/someone/syria-news-spans (main), then tag v{VERSION}:")
     assert [line.split()[0] for line in lines[1:]] == [
         *(f"data/{t}/test-00000-of-00001.parquet" for t in sorted(["annotations_raw", "bigbio_kb", "claims", "documents", "documents_nested",
@@ -227,7 +227,7 @@ def test_publish_dry_run_lists_the_release_without_network(clone):
         # the scorer and what it imports, read from its imports
         "scripts/__init__.py", "scripts/core/__init__.py", "scripts/core/files.py", "scripts/core/intervals.py", "scripts/core/lazy.py",
         "scripts/core/model.py", "scripts/core/tokens.py", "scripts/evaluate/__init__.py", "scripts/evaluate/__main__.py",
-        "scripts/evaluate/agreement.py", "scripts/evaluate/cli.py", "scripts/evaluate/inputs.py", "scripts/evaluate/schemes.py",
+        "scripts/evaluate/agreement.py", "scripts/evaluate/baselines.py", "scripts/evaluate/cli.py", "scripts/evaluate/inputs.py", "scripts/evaluate/schemes.py",
         "scripts/evaluate/scorer.py"]
 
 
