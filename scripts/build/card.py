@@ -141,9 +141,9 @@ def _loaded(root: Path, r: ConfigRelease) -> tuple[str, dict]:
 USAGE_SHOWN = {
     "documents": ('{k: v for k, v in documents["test"][0].items() if k not in ("text", "rights")}',
                   lambda row: {k: v for k, v in row.items() if k not in ("text", "rights")}),
-    "documents_nested": ('documents_nested["test"][0]["entities"][0]', lambda row: row["entities"][0]),
-    "bigbio_kb": ('{k: v[0] for k, v in bigbio_kb["test"][0].items() if k in ("entities", "relations", "coreferences")}',
-                  lambda row: {k: v[0] for k, v in row.items() if k in ("entities", "relations", "coreferences")}),
+    "documents_nested": ('documents_nested["test"][0]["entities"][:1]', lambda row: row["entities"][:1]),
+    "bigbio_kb": ('{k: v[:1] for k, v in bigbio_kb["test"][0].items() if k in ("entities", "relations", "coreferences")}',
+                  lambda row: {k: v[:1] for k, v in row.items() if k in ("entities", "relations", "coreferences")}),
 }
 
 
