@@ -8,7 +8,8 @@ dtype names) and the Hugging Face features. `classify` compares two snapshots:
   nullability or uniqueness tightened, a vocabulary value removed or ClassLabel names
   reordered, a check added or changed, a new column that may not be null;
 - minor: a new config, a new nullable column, a vocabulary that only grows (ClassLabel names
-  appended), a check removed, nullability or uniqueness loosened;
+  appended, also inside lists and structs), a check removed, nullability or uniqueness loosened, a
+  struct of a nested config that gains fields (the flat config's new column classifies it);
 - patch: descriptions only.
 """
 from __future__ import annotations
@@ -73,8 +74,9 @@ def _frame_checks(table: dict) -> set[str]:
 
 def _column_changes(name: str, old: dict, new: dict, old_feature, new_feature) -> list[tuple[str, str]]:
     changes = []
+    grown = _feature_change(old_feature, new_feature)
     if old.get("dtype") != new.get("dtype"):
-        changes.append(("breaking", f"column {name}: dtype {old.get('dtype')} -> {new.get('dtype')}"))
+        changes.append(grown if grown and grown[0] == "minor" else ("breaking", f"column {name}: dtype {old.get('dtype')} -> {new.get('dtype')}"))
     for flag in ("nullable", "unique"):
         was, now = bool(old.get(flag)), bool(new.get(flag))
         if was != now:
@@ -93,22 +95,35 @@ def _column_changes(name: str, old: dict, new: dict, old_feature, new_feature) -
             changes.append(("minor", f"column {name}: check {check} removed"))
         else:
             changes.append(("breaking", f"column {name}: check {check} {'added' if before is None else 'changed'}: {after}"))
-    if old_feature != new_feature and old.get("dtype") == new.get("dtype"):
-        old_names, new_names = _class_names(old_feature), _class_names(new_feature)
-        if old_names is not None and new_names is not None and new_names[:len(old_names)] == old_names:
-            changes.append(("minor", f"column {name}: ClassLabel names appended: {new_names[len(old_names):]}"))
-        else:
-            changes.append(("breaking", f"column {name}: feature {old_feature} -> {new_feature}"))
+    if grown and old.get("dtype") == new.get("dtype"):
+        level, what = grown
+        changes.append((level, f"column {name}: {what}" if level == "minor" else f"column {name}: feature {old_feature} -> {new_feature}"))
     if old.get("description") != new.get("description"):
         changes.append(("patch", f"column {name}: description changed"))
     return changes
 
 
-def _class_names(feature) -> list | None:
-    """ClassLabel names of a feature, or of the items of a list feature."""
-    if isinstance(feature, dict) and feature.get("_type") == "List":
-        feature = feature.get("feature")
-    return feature.get("names") if isinstance(feature, dict) and feature.get("_type") == "ClassLabel" else None
+def _feature_change(old, new) -> tuple[str, str] | None:
+    """How a serialized feature changed, also inside lists and structs: None if not; minor when ClassLabel names were only
+    appended or a struct (a nested config's spans) only gained fields (the flat config that gained the column
+    classifies that column); else breaking."""
+    if old == new:
+        return None
+    kinds = [f.get("_type") if isinstance(f, dict) else None for f in (old, new)]
+    if kinds[0] != kinds[1] or not isinstance(old, dict):
+        return ("breaking", "")
+    if kinds[0] == "ClassLabel":
+        appended = new["names"][len(old["names"]):]
+        return ("minor", f"ClassLabel names appended: {appended}") if new["names"][:len(old["names"])] == old["names"] else ("breaking", "")
+    if kinds[0] == "List" and old.keys() == new.keys() == {"_type", "feature"}:
+        return _feature_change(old["feature"], new["feature"])
+    if kinds[0] is None and old.keys() <= new.keys():  # a struct
+        inner = [c for k in old if (c := _feature_change(old[k], new[k]))]
+        if any(level == "breaking" for level, _ in inner):
+            return ("breaking", "")
+        added = [k for k in new if k not in old]
+        return ("minor", "; ".join([*(what for _, what in inner), *([f"struct fields added: {added}"] if added else [])]))
+    return ("breaking", "")
 
 
 def classify(old: dict, new: dict) -> tuple[str, list[tuple[str, str]]]:

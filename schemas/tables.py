@@ -18,6 +18,7 @@ from datasets import ClassLabel, Features, List, Value
 from pandera.api.polars.types import PolarsData
 
 from schemas import vocab
+from schemas.bigbio import KB_FEATURES
 
 SPLIT = "test"
 
@@ -52,6 +53,20 @@ def _vocab_string(name, names, description):
 def class_label_of(feature) -> ClassLabel | None:
     inner = feature.feature if isinstance(feature, List) else feature
     return inner if isinstance(inner, ClassLabel) else None
+
+
+def map_labels(expr: pl.Expr, feature, fn) -> pl.Expr | None:
+    """`expr` with `fn(expr, class_label)` applied to every ClassLabel in it, also inside lists and structs;
+    None when the feature holds no ClassLabel."""
+    if isinstance(feature, ClassLabel):
+        return fn(expr, feature)
+    if isinstance(feature, List):
+        inner = map_labels(pl.element(), feature.feature, fn)
+        return None if inner is None else expr.list.eval(inner)
+    if isinstance(feature, dict):
+        fields = [m.alias(k) for k, f in feature.items() if (m := map_labels(pl.field(k), f, fn)) is not None]
+        return expr.struct.with_fields(fields) if fields else None
+    return None
 
 
 SPAN_COLUMNS = [
@@ -146,8 +161,36 @@ TABLES: dict[str, list[Column]] = {
 }
 SPAN_LAYERS = ("entities", "claims", "figures")
 LAYER_LETTER = {"entities": "e", "claims": "c", "figures": "f"}
+
+
+def _nested(layer: str) -> Column:
+    return Column(layer, List({c.name: c.feature for c in TABLES[layer] if c.name != "doc_id"}),
+                  f"The document's rows of the `{layer}` config, every column but `doc_id` (ClassLabels kept), in offset order.")
+
+
+# One row per document, derived from the flat configs above (schemas/derived.py).
+KB_DB_NAME = "syria-news-spans"
+KB_DESCRIPTIONS = {
+    "id": "Example id: the document's `doc_id`.",
+    "document_id": "`documents.doc_id`.",
+    "passages": "One passage, the whole article: id `<doc_id>:text`, type `article`, `text` `[documents.text]`, `offsets` `[[0, n_chars]]`.",
+    "entities": (f"Every span, ids the flat configs' `span_id`s, `text` `[text[start:end]]`, `offsets` `[[start, end]]`: entity mentions "
+                 f"(type: the OntoNotes label; normalized: `{{db_name: \"{KB_DB_NAME}\", db_id: entity_id}}`), claims (type `CLAIM`; "
+                 f"normalized: `{{db_name: \"{KB_DB_NAME}/claim_group\", db_id: claim_group_id}}` when it has one), their cues (type `CUE`, "
+                 "id `<doc_id>:cue<start>-<end>`) and figures (type `FIGURE`), in offset order."),
+    "events": "Always empty: the corpus has no events.",
+    "coreferences": "The mentions of one `entity_id` in the document, where there are two or more: id `<doc_id>:coref:<entity_id>`.",
+    "relations": ("Each claim's `claimant` (arg1 the claim, arg2 its claimant mention; named claimants only) and `cue` (arg2 its "
+                  "cue), id `<claim span_id>:claimant` or `:cue`."),
+}
+DERIVED = ("documents_nested", "bigbio_kb")
+TABLES["documents_nested"] = TABLES["documents"] + [_nested(layer) for layer in SPAN_LAYERS]
+TABLES["bigbio_kb"] = [Column(name, feature, KB_DESCRIPTIONS[name], unique=name == "id") for name, feature in KB_FEATURES.items()]
+DOCUMENT_ROWS = ("documents", *DERIVED)  # one row per document: written in the documents' smaller shards
+DOCUMENT_KEY = {**{table: "doc_id" for table in TABLES}, "bigbio_kb": "document_id"}  # the column naming a row's document
 SORT_KEYS = {"documents": ["doc_id"], **{layer: ["doc_id", "start", "end"] for layer in (*SPAN_LAYERS, "ner")},
-             "annotations_raw": ["doc_id", "ls_annotation_id", "layer", "start", "end"]}
+             "annotations_raw": ["doc_id", "ls_annotation_id", "layer", "start", "end"],
+             "documents_nested": ["doc_id"], "bigbio_kb": ["id"]}
 
 
 def features(table: str) -> Features:
@@ -267,6 +310,7 @@ TABLE_CHECKS = {
         pa.Check.span_within_document(start="coverage_start", end="coverage_end", doc="doc_text"),
         pa.Check.not_below(low="value", high="value_max"),
     ],
+    **{table: [pa.Check.holds(flag="derived_from_flat")] for table in DERIVED},
 }
 # Columns the joined view adds to a table (name: dtype, description); null where the referenced row is missing.
 _DOC_TEXT = {"doc_text": (pl.String, "the document's text")}
@@ -280,16 +324,24 @@ VIEW_COLUMNS = {
                "figures_found": (pl.Boolean, "every listed figure exists (null if one does not)")},
     "ner": _DOC_TEXT,
     "annotations_raw": _DOC_TEXT,
+    **{table: {"derived_from_flat": (pl.Boolean, "the row is what the flat configs give (schemas/derived.py)")} for table in DERIVED},
 }
 
 
-def arrow_type(column: Column) -> pa_arrow.DataType:
-    """Table dtype in Arrow: closed vocabularies are held as their names until written as ClassLabel ints."""
-    if isinstance(column.feature, ClassLabel):
+def _names_type(feature) -> pa_arrow.DataType:
+    if isinstance(feature, ClassLabel):
         return pa_arrow.string()
-    if class_label_of(column.feature):
-        return pa_arrow.list_(pa_arrow.string())
-    return Features({column.name: column.feature}).type[0].type
+    if isinstance(feature, List):
+        return pa_arrow.list_(_names_type(feature.feature))
+    if isinstance(feature, dict):
+        return pa_arrow.struct([(k, _names_type(f)) for k, f in feature.items()])
+    return Features({"_": feature}).type[0].type
+
+
+def arrow_type(column: Column) -> pa_arrow.DataType:
+    """Table dtype in Arrow: closed vocabularies (also inside lists and structs) are held as their names until
+    written as ClassLabel ints."""
+    return _names_type(column.feature)
 
 
 def arrow_schema(table: str) -> pa_arrow.Schema:
@@ -305,15 +357,11 @@ def empty(table: str) -> pl.DataFrame:
 
 
 def decode_labels(table: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """Published rows back to the table's dtypes: ClassLabel ints (also inside lists) as their names."""
-    for name, feature in features(table).items():
-        if label := class_label_of(feature):
-            names = pl.Series(label.names, dtype=pl.String)
+    """Published rows back to the table's dtypes: ClassLabel ints (also inside lists and structs) as their names."""
+    def decode(expr: pl.Expr, label: ClassLabel) -> pl.Expr:
+        return expr.replace_strict(range(len(label.names)), pl.Series(label.names, dtype=pl.String), return_dtype=pl.String)
 
-            def decode(expr: pl.Expr) -> pl.Expr:
-                return expr.replace_strict(range(len(names)), names, return_dtype=pl.String)
-            frame = frame.with_columns(pl.col(name).list.eval(decode(pl.element())) if isinstance(feature, List) else decode(pl.col(name)))
-    return frame
+    return frame.with_columns(m.alias(name) for name, f in features(table).items() if (m := map_labels(pl.col(name), f, decode)) is not None)
 
 
 def schema(table: str) -> pa.DataFrameSchema:
@@ -339,6 +387,10 @@ def view(table: str, tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
     frame = tables[table]
     if table == "documents":
         return frame
+    if table in DERIVED:
+        from schemas.derived import compared  # derived.py builds on this module
+
+        return compared(table, tables)
     docs = tables["documents"].select("doc_id", pl.col("text").alias("doc_text")).unique("doc_id", keep="first")
     frame = frame.join(docs, on="doc_id", how="left", maintain_order="left")
     if table == "figures":

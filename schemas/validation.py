@@ -56,7 +56,7 @@ def _describe(table: str, table_schema: pa.DataFrameSchema, frame: pl.DataFrame,
     if index is None or index >= frame.height:  # a whole-column failure: dtype, missing column
         return f"{table}: column {column}: {check} failed ({case['failure_case']})"
     row = frame.row(index, named=True)
-    where = f"{table}: doc {row.get('doc_id')}" + (f", span {row['span_id']}" if "span_id" in row else "")
+    where = f"{table}: doc {row.get('doc_id', row.get('document_id'))}" + (f", span {row['span_id']}" if "span_id" in row else "")
     if column in TABLES_COLUMNS[table]:
         return f"{where}: {column} {check} failed (value {case['failure_case']!r})"
     if case["check_number"] is None:  # a schema-wide check such as uniqueness over several columns

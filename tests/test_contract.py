@@ -218,10 +218,11 @@ def test_publish_dry_run_lists_the_release_without_network(clone):
     done = run(clone, "publish", "someone/syria-news-spans", "--dry-run")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("would upload 38 file(s), ") and lines[0].endswith(
+    assert lines[0].startswith("would upload 40 file(s), ") and lines[0].endswith(
         f"to https://huggingface.co/datasets/someone/syria-news-spans (main), then tag v{VERSION}:")
     assert [line.split()[0] for line in lines[1:]] == [
-        *(f"data/{t}/test-00000-of-00001.parquet" for t in sorted(["annotations_raw", "claims", "documents", "entities", "figures", "ner"])),
+        *(f"data/{t}/test-00000-of-00001.parquet" for t in sorted(["annotations_raw", "bigbio_kb", "claims", "documents", "documents_nested",
+                                                                    "entities", "figures", "ner"])),
         "README.md", "DATASHEET.md", "croissant.json", "CHANGELOG.md",
         # every file the card and the datasheet link to, read from their links
         "LICENSE.md", "annotations/GUIDELINES.md", "annotations/adjudication.json", "annotations/corrections-rev3.json",

@@ -56,6 +56,7 @@ def test_tables_hold_every_span_with_stable_ids():
     tables = build_tables(CORPUS, DOCS, read_all_annotations(FIXTURE_EXPORT, CORPUS))
     assert {t: f.height for t, f in tables.items()} == {
         "documents": 2, "entities": 10, "claims": 4, "figures": 4, "ner": 4, "annotations_raw": 10 + 4 + 4 + 3,
+        "documents_nested": 2, "bigbio_kb": 2,
     }
     claims = tables["claims"]
     assert claims.row(0, named=True) == {

@@ -79,7 +79,23 @@ def test_the_committed_release_loads(datasets_only_python, tmp_path):
     assert loaded["first"]["doc_id"] == "d000" and loaded["first"]["n_chars"] == 2450
     assert loaded["first"]["text"] == (ROOT / "corpus" / "d000.txt").read_text(encoding="utf-8")
     assert {t: everything[t]["splits"]["test"] for t in TABLES} == {
-        "documents": 3, "entities": 471, "claims": 101, "figures": 56, "ner": 177, "annotations_raw": 2152}
+        "documents": 3, "entities": 471, "claims": 101, "figures": 56, "ner": 177, "annotations_raw": 2152,
+        "documents_nested": 3, "bigbio_kb": 3}
+    nested = everything["documents_nested"]
+    assert {layer: sum(len(doc[layer]) for doc in nested["rows"]) for layer in ("entities", "claims", "figures")} == {
+        "entities": 471, "claims": 101, "figures": 56}
+    assert [doc["doc_id"] for doc in nested["rows"]] == ["d000", "d001", "d002"]
+    assert nested["first"]["entities"][0] == {  # the first entity of the first document, literally
+        "span_id": "d000:e0-6", "start": 0, "end": 6, "text": "Aleppo", "label": 4, "entity_id": "aleppo",
+        "canonical_name": "Aleppo", "ls_task_id": 1, "ls_annotation_id": 7, "ls_region_id": "e0_6"}
+    assert Features.from_dict(nested["features"])["entities"].feature["label"].int2str(4) == "GPE"
+    kb = everything["bigbio_kb"]["first"]
+    assert (kb["id"], kb["document_id"], kb["passages"][0]["offsets"], kb["events"]) == ("d000", "d000", [[0, 2450]], [])
+    assert kb["entities"][0] == {"id": "d000:e0-6", "type": "GPE", "text": ["Aleppo"], "offsets": [[0, 6]],
+                                 "normalized": [{"db_name": "syria-news-spans", "db_id": "aleppo"}]}
+    assert kb["relations"][:2] == [
+        {"id": "d000:c128-211:claimant", "type": "claimant", "arg1_id": "d000:c128-211", "arg2_id": "d000:e116-122", "normalized": []},
+        {"id": "d000:c128-211:cue", "type": "cue", "arg1_id": "d000:c128-211", "arg2_id": "d000:cue123-127", "normalized": []}]
     ner = everything["ner"]
     assert Features.from_dict(ner["features"]) == features("ner")
     tags = features("ner")["ner_tags"].feature.int2str(ner["first"]["ner_tags"])

@@ -53,7 +53,7 @@ def test_class_labels_are_stored_as_their_indices(fixture_release):
 def test_published_tables_pass_their_schemas(fixture_release):
     tables = read_release(fixture_release)  # ClassLabel ints back to names, as the build validated them
     assert {t: f.height for t, f in tables.items()} == {
-        "documents": 2, "entities": 10, "claims": 4, "figures": 4, "ner": 4, "annotations_raw": 21}
+        "documents": 2, "entities": 10, "claims": 4, "figures": 4, "ner": 4, "annotations_raw": 21, "documents_nested": 2, "bigbio_kb": 2}
     assert validate(tables) == []
 
 

@@ -25,7 +25,16 @@ CONFIG_DESCRIPTIONS = {
     "figures": "Quantity expressions with normalized value, unit and approximation.",
     "ner": "Token-level view of the entities: one row per sentence, spaCy tokens with offsets and BIO tags.",
     "annotations_raw": "Every annotator's spans before adjudication (one row per annotator per span), to recompute agreement.",
+    "documents_nested": ("One row per document: the `documents` row with its `entities`, `claims` and `figures` rows nested "
+                         "as lists of structs, ClassLabels kept."),
+    "bigbio_kb": ("One row per document in BigBIO's kb schema (features exactly BigBIO's): the text as one passage, entity "
+                  "mentions, claims, cues and figures as typed entities with the entity ids as normalizations, claimant and "
+                  "cue relations, and the mentions of each entity id as coreferences. It cannot hold figure values, "
+                  "units, approximation or kind, claim kinds, claimant types, canonical names or provenance: "
+                  "`documents_nested` has them."),
 }
+# The config `load_dataset(repo)` gives without a config name, and the one the Hub's viewer opens with.
+DEFAULT_CONFIG = "entities"
 
 
 @dataclass(frozen=True)
@@ -53,8 +62,6 @@ def size_category(rows: int) -> str:
     return next((name for limit, name in SIZE_BUCKETS if rows < limit), "1B<n<10B")
 
 
-# The config `load_dataset(repo)` gives without a config name: the one most users want.
-DEFAULT_CONFIG = "entities"
 # Not examples of a task: every annotator's copy of the gold's spans, kept to recompute agreement.
 RAW_CONFIGS = ("annotations_raw",)
 # license: other, explained in a file of the release (the Hub links it from the card's licence badge).
@@ -147,20 +154,25 @@ def _loaded(root: Path, r: ConfigRelease) -> tuple[str, dict]:
     return repr(ds).replace("num_rows: 1\n", f"num_rows: {r.num_rows}\n"), ds[SPLIT][0]
 
 
+# What the usage block shows of a config's first row, where the whole row is too long to read: (the expression, its value).
+USAGE_SHOWN = {
+    "documents": ('{k: v for k, v in documents["test"][0].items() if k not in ("text", "rights")}',
+                  lambda row: {k: v for k, v in row.items() if k not in ("text", "rights")}),
+    "documents_nested": ('documents_nested["test"][0]["entities"][:1]', lambda row: row["entities"][:1]),
+    "bigbio_kb": ('{k: v[:1] for k, v in bigbio_kb["test"][0].items() if k in ("entities", "relations", "coreferences")}',
+                  lambda row: {k: v[:1] for k, v in row.items() if k in ("entities", "relations", "coreferences")}),
+}
+
+
 def usage_block(root: Path, releases: list[ConfigRelease]) -> str:
     lines = ["```python", ">>> from datasets import load_dataset"]
     for r in releases:
         shown, first = _loaded(root, r)
-        first = {k: v for k, v in first.items() if k not in ("text", "rights")} if r.name == "documents" else first
+        expression, value = USAGE_SHOWN.get(r.name, (f'{r.name}["test"][0]', lambda row: row))
         lines += [
             f'>>> {r.name} = load_dataset("path/to/syria-news-spans", "{r.name}")',
-            f">>> {r.name}", shown,
+            f">>> {r.name}", shown, f">>> {expression}", quoted(value(first)),
         ]
-        if r.name == "documents":
-            lines += [">>> {k: v for k, v in documents[\"test\"][0].items() if k not in (\"text\", \"rights\")}"]
-        else:
-            lines += [f'>>> {r.name}["test"][0]']
-        lines.append(quoted(first))
     lines.append("```")
     return "\n".join(lines)
 
@@ -181,6 +193,8 @@ def fields_block(published: set[str]) -> str:
 def _type_name(feature) -> str:
     if isinstance(feature, List):
         return "list of " + _type_name(feature.feature)
+    if isinstance(feature, dict):
+        return "struct {" + ", ".join(f"`{k}`" for k in feature) + "}"
     if hasattr(feature, "names"):
         names = feature.names if len(feature.names) <= 13 else [*feature.names[:5], "…"]
         return "ClassLabel: " + ", ".join(f"`{n}`" for n in names)

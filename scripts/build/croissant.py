@@ -12,6 +12,9 @@ loads it with mlcroissant in a venv of its own). What mlcroissant 1.1 can and ca
   an extra field `<column>_name`; the others give the index only, with the vocabulary named in the field.
 - `ner.ner_tags` is a list of ClassLabel indices: a list cannot reference (join) another record set, so
   its description names the vocabulary record set instead.
+- The configs of one row per document derived from the flat ones (`documents_nested`, `bigbio_kb`) are in the
+  distribution, each file with its sha256, but have no record set (RECORD_SETS): their rows are the flat
+  record sets' rows nested per document, and nesting lists of structs is more than this file needs to say.
 - Links between configs (claims.claimant_span_id -> entities.span_id, *.doc_id -> documents.doc_id, ...)
   are left out: mlcroissant reads a `references` as a join and makes one join per record set (taken here
   by the label names), and a list (claims.figure_span_ids) cannot be joined. They are described in words.
@@ -26,7 +29,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from datasets import ClassLabel, List, Value
 
-from schemas.tables import SPLIT, TABLES, class_label_of
+from schemas.tables import DERIVED, SPLIT, TABLES, class_label_of
 from scripts.build.card import CONFIG_DESCRIPTIONS
 
 CROISSANT = "croissant.json"
@@ -73,6 +76,7 @@ CONTEXT = {
     "transform": "cr:transform",
 }
 
+RECORD_SETS = [t for t in TABLES if t not in DERIVED]  # the flat configs: the derived ones are their rows, nested
 DATA_TYPES = {"string": "sc:Text", "int32": "sc:Integer", "int64": "sc:Integer", "float64": "sc:Float",
               "bool": "sc:Boolean", "date32": "sc:Date"}
 RECORD_KEYS = {"documents": ["doc_id"], "annotations_raw": ["ls_annotation_id", "ls_region_id"]}  # else span_id
@@ -82,7 +86,9 @@ LINKS = ("Links between record sets that mlcroissant 1.1 cannot load as Croissan
          "`claims.claimant_span_id` to `entities.span_id`; `claims.parent_claim_span_id` to `claims.span_id`; "
          "`claims.figure_span_ids` to `figures.span_id`; `figures.claim_span_id` to `claims.span_id`. "
          "ClassLabel columns are integers in the Parquet; each references its vocabulary record set "
-         "(`<config>_<column>_names`), and each config's first one is also given by name (`<column>_name`).")
+         "(`<config>_<column>_names`), and each config's first one is also given by name (`<column>_name`). "
+         "The configs `documents_nested` and `bigbio_kb` (one row per document, the flat configs' rows nested; the "
+         "latter in BigBIO's kb schema) are distributed as files without a record set of their own.")
 
 # Responsible-AI fields (RAI 1.0), short and true to DATASHEET.md; counts are filled in from the data.
 RAI = {
@@ -283,6 +289,7 @@ def annotations_per_item(root: Path) -> str:
 
 def croissant(root: Path, version: str) -> dict:
     published = [t for t in TABLES if _files(root, t)]
+    described = [t for t in published if t in RECORD_SETS]
     return {
         "@context": CONTEXT,
         "@type": "sc:Dataset",
@@ -306,7 +313,7 @@ def croissant(root: Path, version: str) -> dict:
         "rai:annotationsPerItem": annotations_per_item(root),
         "rai:dataAnnotationAnalysis": [agreement(root)],
         "distribution": distribution(root, published),
-        "recordSet": [record_set(root, t) for t in published] + vocabularies(published),
+        "recordSet": [record_set(root, t) for t in described] + vocabularies(described),
     }
 
 

@@ -83,7 +83,7 @@ def build(corpus_dir: Path, export: Optional[Path], release_root: Path, version:
         with stopwatch("write"):
             readme = (release_root / "README.md").read_text(encoding="utf-8")
             datasheet = (release_root / "DATASHEET.md").read_text(encoding="utf-8")
-            has_spans = any(r.name != "documents" for r in releases)
+            has_spans = any(r.name in SPAN_LAYERS for r in releases)
             (staging / "README.md").write_text(render_readme(readme, staging, releases, version or dataset_version(), has_spans, tally),
                                                encoding="utf-8")
             (staging / "DATASHEET.md").write_text(render_datasheet(datasheet, buckets.counts, tally), encoding="utf-8")

@@ -12,13 +12,12 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
-from datasets import List
 
-from schemas.tables import SPLIT, class_label_of, features
+from schemas.tables import DOCUMENT_ROWS, SPLIT, features, map_labels
 from scripts.build.card import ConfigRelease
 
 # Rows per Parquet file and per row group: a few tens of MB of our narrow rows, well inside the Hub's
-# recommended file sizes; a document row holds a whole article, so documents have fewer of each.
+# recommended file sizes; a document row holds a whole article, so the configs of one row per document have fewer of each.
 SHARD_ROWS = 1_000_000
 ROW_GROUP = 100_000
 DOCUMENT_SHARD_ROWS = 10_000
@@ -33,13 +32,10 @@ def to_arrow(table: str, frame: pl.DataFrame) -> pa.Table:
     """The frame with its HF features: closed vocabularies as ClassLabel ints, features in the schema metadata."""
     feats = features(table)
 
-    def encode(expr: pl.Expr, names: list[str]) -> pl.Expr:
-        return expr.replace_strict(names, range(len(names)), return_dtype=pl.Int64)
+    def encode(expr: pl.Expr, label) -> pl.Expr:
+        return expr.replace_strict(label.names, range(len(label.names)), return_dtype=pl.Int64)
 
-    encoded = frame.with_columns(
-        pl.col(name).list.eval(encode(pl.element(), label.names)) if isinstance(f, List) else encode(pl.col(name), label.names)
-        for name, f in feats.items() if (label := class_label_of(f))
-    )
+    encoded = frame.with_columns(m.alias(name) for name, f in feats.items() if (m := map_labels(pl.col(name), f, encode)) is not None)
     return encoded.to_arrow().cast(feats.arrow_schema)
 
 
@@ -47,12 +43,12 @@ class ShardWriter:
     """`write` sorted frames of any size, then `close`: data/<table>/test-0000i-of-0000n.parquet."""
 
     def __init__(self, root: Path, table: str, shard_rows: int = SHARD_ROWS) -> None:
-        documents = table == "documents"
+        documents = table in DOCUMENT_ROWS
         self.root, self.table = root, table
         self.shard_rows = min(shard_rows, DOCUMENT_SHARD_ROWS) if documents else shard_rows
         self.group_rows = DOCUMENT_ROW_GROUP if documents else ROW_GROUP
         self.pending: list[pl.DataFrame] = []
-        self.pending_rows = self.rows = self.arrow_bytes = self.in_file = 0
+        self.pending_rows = self.rows = self.in_file = 0
         self.paths: list[Path] = []
         self.writer: pq.ParquetWriter | None = None
 
@@ -74,7 +70,7 @@ class ShardWriter:
             self.paths[-1].parent.mkdir(parents=True, exist_ok=True)
             self.writer = pq.ParquetWriter(self.paths[-1], piece.schema, **PARQUET_OPTIONS)
         self.writer.write_table(piece, row_group_size=n)
-        self.rows, self.arrow_bytes, self.in_file = self.rows + n, self.arrow_bytes + piece.nbytes, self.in_file + n
+        self.rows, self.in_file = self.rows + n, self.in_file + n
         if self.in_file == self.shard_rows:
             self._close_file()
 
@@ -90,7 +86,7 @@ class ShardWriter:
         self._close_file()
         if not self.rows:
             return None
-        files, digest, file_bytes = [], hashlib.sha256(), 0
+        files, digest, file_bytes, arrow_bytes = [], hashlib.sha256(), 0, 0
         for i, path in enumerate(self.paths):
             relative = f"data/{self.table}/{SPLIT}-{i:05d}-of-{len(self.paths):05d}.parquet"
             os.replace(path, self.root / relative)
@@ -98,5 +94,8 @@ class ShardWriter:
             files.append(relative)
             digest.update(content)
             file_bytes += len(content)
+            # The in-memory size of the file read back: the batches it was written from may hold nested arrays whose
+            # buffers (validity bitmaps, offsets) depend on how the rows were batched; the file's bytes do not.
+            arrow_bytes += pq.read_table(pa.BufferReader(content)).nbytes
         return ConfigRelease(name=self.table, files=tuple(files), num_rows=self.rows, file_bytes=file_bytes,
-                             arrow_bytes=self.arrow_bytes, sha256=digest.hexdigest())
+                             arrow_bytes=arrow_bytes, sha256=digest.hexdigest())

@@ -4,7 +4,9 @@ from __future__ import annotations
 import polars as pl
 import pyarrow as pa
 
+from schemas.derived import derived_tables
 from schemas.tables import (
+    DERIVED,
     LAYER_LETTER,
     SORT_KEYS,
     SPAN_LAYERS,
@@ -96,9 +98,10 @@ def documents_frame(docs) -> pl.DataFrame:
 
 
 def sorted_tables(parts: dict[str, list[pl.DataFrame]], documents: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """Every table from its parts (unsorted frames), each sorted by its unique key."""
-    return {"documents": documents, **{t: pl.concat(parts.get(t) or [empty(t)]).sort(SORT_KEYS[t], maintain_order=True)
-                                       for t in BUILT_TABLES}}
+    """Every table from its parts (unsorted frames), each sorted by its unique key, and the configs derived from them."""
+    tables = {"documents": documents, **{t: pl.concat(parts.get(t) or [empty(t)]).sort(SORT_KEYS[t], maintain_order=True)
+                                         for t in BUILT_TABLES}}
+    return {**tables, **derived_tables(tables)}
 
 
 class TableBuilder:
@@ -127,7 +130,7 @@ class TableBuilder:
         return frames
 
 
-BUILT_TABLES = [t for t in TABLES if t != "documents"]
+BUILT_TABLES = [t for t in TABLES if t != "documents" and t not in DERIVED]  # built from the document model
 
 
 def build_tables(corpus: dict[str, Document], gold: dict[str, AnnotatedDocument],

@@ -204,7 +204,7 @@ def measure_checks(folder: Path) -> dict:
     bucket by bucket of documents as the build validates it."""
     import polars as pl
 
-    from schemas.tables import SPLIT, TABLES, decode_labels
+    from schemas.tables import DOCUMENT_KEY, SPLIT, TABLES, decode_labels
     from schemas.validation import validate
     from scripts.build import DOCS_PER_BUCKET
 
@@ -229,7 +229,7 @@ def measure_checks(folder: Path) -> dict:
     stages = {"pandera": 0.0, "polars": 0.0}
     for i in range(0, len(doc_ids), DOCS_PER_BUCKET):
         ids = pl.Series(doc_ids[i:i + DOCS_PER_BUCKET])
-        tables = {t: decode_labels(t, pl.scan_parquet(data / t / f"{SPLIT}-*.parquet").filter(pl.col("doc_id").is_in(ids.implode())).collect())
+        tables = {t: decode_labels(t, pl.scan_parquet(data / t / f"{SPLIT}-*.parquet").filter(pl.col(DOCUMENT_KEY[t]).is_in(ids.implode())).collect())
                   for t in TABLES}
         assert not _timed(stages, "pandera", validate, tables)
         assert _timed(stages, "polars", plain, tables) == 0

@@ -82,14 +82,16 @@ def _run(spark, F, TABLES, args) -> int:
 
     from schemas.validation import cross_document_failures
 
+    from schemas.tables import DOCUMENT_KEY
+
     data = {t: spark.read.parquet(f"{args.release.rstrip('/')}/data/{t}") for t in TABLES}
     doc_ids = None
-    for frame in data.values():
-        ids = frame.select("doc_id").distinct()
+    for table, frame in data.items():
+        ids = frame.select(F.col(DOCUMENT_KEY[table]).alias("doc_id")).distinct()
         doc_ids = ids if doc_ids is None else doc_ids.union(ids).distinct()
     packed = doc_ids  # one row per document, with a list of the rows of every table
     for table, frame in data.items():
-        grouped = frame.groupBy("doc_id").agg(F.collect_list(F.struct(*frame.columns)).alias(table))
+        grouped = frame.groupBy(F.col(DOCUMENT_KEY[table]).alias("doc_id")).agg(F.collect_list(F.struct(*frame.columns)).alias(table))
         packed = packed.join(grouped, "doc_id", "left")
     packed = packed.select("doc_id", *(F.coalesce(F.col(t), F.array().cast(packed.schema[t].dataType)).alias(t) for t in TABLES))
     failures = [r["failure"] for r in packed.mapInArrow(check_documents, "failure string").orderBy("failure").collect()]
