@@ -12,7 +12,9 @@ Only the standard library: this runs beside `datasets` alone.
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
+
+import numpy as np
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -263,39 +265,73 @@ def assignment(weights: list[list[float]]) -> list[tuple[int, int]]:
 
 
 def contributions(key: dict, response: dict) -> dict[str, dict]:
-    """MUC, B-cubed and CEAF-e as sums over mentions: {metric: {mention: [num_p, den_p, num_r, den_r]}}, whose
-    totals give exactly `muc`, `b_cubed` and `ceaf_e`. What a cluster adds (a link kept, an aligned pair's
-    phi4) is shared equally by its mentions, so each metric is kept per paragraph like any other and its
-    interval comes from the same bootstrap, the clusterings held fixed. Linear in the mentions but for
-    CEAF-e's alignment, solved per connected group of overlapping clusters."""
-    out: dict[str, dict] = {name: defaultdict(lambda: [0.0, 0.0, 0.0, 0.0]) for name in ("muc", "b_cubed", "ceaf_e")}
-    alone = lambda m: ("alone", m)  # noqa: E731 - a mention one side leaves out is a cluster of its own there
-    of_key = {m: key[m] if m in key else alone(m) for m in {**key, **response}}
-    of_response = {m: response[m] if m in response else alone(m) for m in of_key}
-    together = Counter((of_key[m], of_response[m]) for m in of_key)  # |K & R| of every pair that meets
-    for side, present, mine, theirs in ((2, key, of_key, of_response), (0, response, of_response, of_key)):
-        met = Counter({(mine_c, their_c): n for (k, r), n in together.items() for mine_c, their_c in [(k, r) if side == 2 else (r, k)]})
-        size = Counter(mine[m] for m in present)
-        parts = Counter(c for c, _ in met if c in size)  # how many clusters of the other side a cluster is cut into
-        for m in present:
-            c, n = mine[m], size[mine[m]]
-            row = out["muc"][m]
-            row[side] += (n - parts[c]) / n
-            row[side + 1] += (n - 1) / n
-            row = out["b_cubed"][m]
-            row[side] += met[(c, theirs[m])] / n
-            row[side + 1] += 1
-    if key and response:
-        keys, responses = _clusters(key), _clusters(response)
-        for clusters, side in ((keys, 2), (responses, 0)):
-            for cluster in clusters:
-                for m in cluster:
-                    out["ceaf_e"][m][side + 1] += 1 / len(cluster)
-        where = {m: j for j, r in enumerate(responses) for m in r}
-        for group_k, group_r in _components(keys, responses, where):
-            phi = [[2 * len(keys[i] & responses[j]) / (len(keys[i]) + len(responses[j])) for j in group_r] for i in group_k]
-            for a, b in assignment(phi):
-                for cluster, side in ((keys[group_k[a]], 2), (responses[group_r[b]], 0)):
-                    for m in cluster:
-                        out["ceaf_e"][m][side] += phi[a][b] / len(cluster)
-    return {name: dict(rows) for name, rows in out.items()}
+    """`shares` of mentions given as dicts (mention -> cluster): {metric: {mention: [num_p, den_p, num_r, den_r]}}."""
+    mentions = list({**key, **response})
+    rows = shares(*cluster_codes(mentions, key), *cluster_codes(mentions, response))
+    return {name: {m: list(map(float, table[i])) for i, m in enumerate(mentions)} for name, table in rows.items()}
+
+
+def cluster_codes(mentions: list, clusters: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Each mention's cluster as an integer (a mention the side leaves out: a cluster of its own), and which it has."""
+    ids: dict = {}
+    codes = [ids.setdefault(("in", clusters[m]), len(ids)) if m in clusters else ids.setdefault(("alone", m), len(ids)) for m in mentions]
+    return np.array(codes, np.int64), np.array([m in clusters for m in mentions], bool)
+
+
+def shares(key: np.ndarray, in_key: np.ndarray, response: np.ndarray, in_response: np.ndarray) -> dict[str, np.ndarray]:
+    """MUC, B-cubed and CEAF-e as sums over mentions: per metric an array of rows [num_p, den_p, num_r, den_r],
+    one per mention, whose totals give exactly `muc`, `b_cubed` and `ceaf_e`. What a cluster adds (a link kept,
+    an aligned pair's phi4) is shared equally by its mentions, so each metric is kept per paragraph like any
+    other and its interval comes from the same bootstrap, the clusterings held fixed. Mentions are given
+    by their cluster codes on each side; linear in the mentions but for CEAF-e's alignment, solved per
+    connected group of overlapping clusters."""
+    n = len(key)
+    out = {name: np.zeros((n, 4)) for name in ("muc", "b_cubed", "ceaf_e")}
+    if not n:
+        return out
+    pair_ids, pair_of = np.unique(key * (int(response.max()) + 1) + response, return_inverse=True)
+    together = np.bincount(pair_of)  # |K & R| of every pair of clusters that meet
+    pair_key, pair_response = pair_ids // (int(response.max()) + 1), pair_ids % (int(response.max()) + 1)
+    for side, mine, present, pair_mine in ((2, key, in_key, pair_key), (0, response, in_response, pair_response)):
+        size = np.bincount(mine[present], minlength=int(mine.max()) + 1).astype(float)
+        parts = np.bincount(pair_mine, minlength=len(size)).astype(float)  # the clusters of the other side it is cut into
+        k = mine[present]
+        out["muc"][present, side] = (size[k] - parts[k]) / size[k]
+        out["muc"][present, side + 1] = (size[k] - 1) / size[k]
+        out["b_cubed"][present, side] = together[pair_of[present]] / size[k]
+        out["b_cubed"][present, side + 1] = 1.0
+    if in_key.any() and in_response.any():
+        size_k = np.bincount(key[in_key], minlength=int(key.max()) + 1).astype(float)
+        size_r = np.bincount(response[in_response], minlength=int(response.max()) + 1).astype(float)
+        both = np.zeros(len(pair_ids), bool)
+        both[pair_of[in_key & in_response]] = True
+        value_k, value_r = np.zeros(len(size_k)), np.zeros(len(size_r))
+        for ks, rs, counts in _groups(pair_key[both], pair_response[both], together[both]):
+            phi = [[2 * counts.get((a, b), 0) / (size_k[a] + size_r[b]) for b in rs] for a in ks]
+            for i, j in ([(0, 0)] if len(ks) == len(rs) == 1 else assignment(phi)):
+                value_k[ks[i]], value_r[rs[j]] = phi[i][j], phi[i][j]
+        for side, mine, present, size, value in ((2, key, in_key, size_k, value_k), (0, response, in_response, size_r, value_r)):
+            k = mine[present]
+            out["ceaf_e"][present, side] = value[k] / size[k]
+            out["ceaf_e"][present, side + 1] = 1 / size[k]
+    return out
+
+
+def _groups(keys: np.ndarray, responses: np.ndarray, counts: np.ndarray):
+    """The connected groups of key and response clusters that share mentions: (keys, responses, {(k, r): |K & R|})."""
+    parent: dict = {}
+
+    def root(x):
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in zip(keys.tolist(), responses.tolist()):
+        parent[root(("k", a))] = root(("r", b))
+    groups: dict = {}
+    for a, b, c in zip(keys.tolist(), responses.tolist(), counts.tolist()):
+        ks, rs, met = groups.setdefault(root(("k", a)), ({}, {}, {}))
+        ks[a], rs[b], met[(a, b)] = None, None, c
+    for ks, rs, met in groups.values():
+        yield list(ks), list(rs), met

@@ -37,7 +37,7 @@ from scripts.evaluate.counting import (
     sum_by,
     to_counts,
 )
-from scripts.evaluate.schemes import SCHEMES, contributions, iob2_entities
+from scripts.evaluate.schemes import SCHEMES, cluster_codes, iob2_entities, shares
 
 RESAMPLES = 1000
 SEED = 13
@@ -304,16 +304,26 @@ def measure(layer: str, reference: list[dict], predictions: list[dict], texts: T
     return _run(layer, reference, predictions, texts, entities, tolerance)
 
 
-def coreference_counts(clusterings: dict) -> dict[str, Counts]:
-    """Each clustering's MUC, B-cubed and CEAF-e as counts per paragraph (`schemes.contributions`: what a
-    cluster adds is shared by its mentions), so they are resampled, summed and compared like every metric."""
+def coreference_shares(clusterings: dict) -> dict[str, tuple[list, np.ndarray]]:
+    """Each clustering's MUC, B-cubed and CEAF-e as {metric: (each mention's unit, rows)} (`schemes.shares`:
+    what a cluster adds is shared by its mentions), so they are resampled, summed and compared like every metric."""
     out = {}
     for name, (key, response, mention_units) in clusterings.items():
-        for metric, rows in contributions(key, response).items():
-            counts = out.setdefault(f"{name}_{metric}", Counts())
-            for mention in sorted(rows, key=str):  # shares are fractions: one order, the same last digit
-                counts.add(mention_units[mention], *rows[mention])
+        mentions = list({**key, **response})
+        units = [mention_units[m] for m in mentions]
+        for metric, rows in shares(*cluster_codes(mentions, key), *cluster_codes(mentions, response)).items():
+            out[f"{name}_{metric}"] = (units, rows)
     return out
+
+
+def _counts_of(units: list, rows: np.ndarray) -> Counts:
+    index: dict = {}
+    ids = np.fromiter((index.setdefault(u, len(index)) for u in units), np.int64, len(units))
+    keys, summed = sum_by(ids, rows)
+    counts, by_id = Counts(), list(index)
+    for k, row in zip(keys.tolist(), summed.tolist()):
+        counts.per_unit[by_id[k]] = row
+    return counts
 
 
 def _as_table(counts: Counts, unit_ids: Callable) -> tuple[np.ndarray, np.ndarray]:
@@ -332,7 +342,7 @@ def _tables(layer, reference, predictions, texts, entities, tolerance) -> dict:
     else:
         tables = {name: _as_table(c, ids) for name, c in score_tags(reference, predictions, texts)[0].items()}
         clusterings = {}
-    return {**tables, **{name: _as_table(c, ids) for name, c in coreference_counts(clusterings).items()}}
+    return {**tables, **{name: sum_by(ids(units), rows) for name, (units, rows) in coreference_shares(clusterings).items()}}
 
 
 def _run(layer, reference, predictions, texts, entities, tolerance) -> dict:
@@ -342,4 +352,4 @@ def _run(layer, reference, predictions, texts, entities, tolerance) -> dict:
         metrics, clusterings = score_figures(reference, predictions, texts, tolerance)
     else:
         metrics, clusterings = SCORERS[layer](reference, predictions, texts)
-    return {**metrics, **coreference_counts(clusterings)}
+    return {**metrics, **{name: _counts_of(units, rows) for name, (units, rows) in coreference_shares(clusterings).items()}}
