@@ -218,7 +218,7 @@ def test_publish_dry_run_lists_the_release_without_network(clone):
     done = run(clone, "publish", "someone/syria-news-spans", "--dry-run")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("would upload 40 file(s), ") and lines[0].endswith(
+    assert lines[0].startswith("would upload 52 file(s), ") and lines[0].endswith(
         f"to https://huggingface.co/datasets/someone/syria-news-spans (main), then tag v{VERSION}:")
     assert [line.split()[0] for line in lines[1:]] == [
         *(f"data/{t}/test-00000-of-00001.parquet" for t in sorted(["annotations_raw", "bigbio_kb", "claims", "documents", "documents_nested",
@@ -232,7 +232,11 @@ def test_publish_dry_run_lists_the_release_without_network(clone):
         "scripts/__init__.py", "scripts/core/__init__.py", "scripts/core/files.py", "scripts/core/intervals.py", "scripts/core/lazy.py",
         "scripts/core/model.py", "scripts/core/tokens.py", "scripts/evaluate/__init__.py", "scripts/evaluate/__main__.py",
         "scripts/evaluate/agreement.py", "scripts/evaluate/baselines.py", "scripts/evaluate/bootstrap.py", "scripts/evaluate/cli.py",
-        "scripts/evaluate/counting.py", "scripts/evaluate/inputs.py", "scripts/evaluate/schemes.py", "scripts/evaluate/scorer.py"]
+        "scripts/evaluate/counting.py", "scripts/evaluate/inputs.py", "scripts/evaluate/schemes.py", "scripts/evaluate/scorer.py",
+        # every export of the release, made for the upload (`python -m scripts export`)
+        *(f"exports/brat/{f}" for f in ("annotation.conf", "d000.ann", "d000.txt", "d001.ann", "d001.txt", "d002.ann", "d002.txt")),
+        "exports/conll/test.conll", "exports/labelstudio/labeling_config.xml", "exports/labelstudio/tasks.json",
+        "exports/spacy/test.spacy", "exports/spacy/tokenizer.py"]
 
 
 def test_publish_refuses_data_that_is_not_the_release_of_the_card(clone):

@@ -11,6 +11,7 @@ import ast
 import hashlib
 import posixpath
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -114,13 +115,31 @@ class Upload:
     size: int
 
 
-def plan(root: Path) -> list[Upload]:
-    """data/, the card files, what they link to (sorted), then the scorer: each file once."""
+EXPORTS = "exports"  # the gold in every format of `python -m scripts export`, made from the release at upload
+
+
+def plan(root: Path, exports: Path | None = None) -> list[Upload]:
+    """data/, the card files, what they link to (sorted), the scorer, then the exports: each file once."""
     names = [f for f in FILES if (root / f).exists()]
     names += [f for f in linked_files(root)[0] if f not in names]
     names += [f for f in scorer_files(root) if f not in names and (root / f).exists()]
     files = sorted((root / "data").rglob("*.parquet")) + [root / f for f in names]
-    return [Upload(f, f.relative_to(root).as_posix(), f.stat().st_size) for f in files]
+    made = sorted(f for f in exports.rglob("*") if f.is_file()) if exports else []
+    return ([Upload(f, f.relative_to(root).as_posix(), f.stat().st_size) for f in files]
+            + [Upload(f, f"{EXPORTS}/{f.relative_to(exports).as_posix()}", f.stat().st_size) for f in made])
+
+
+def write_exports(root: Path, folder: Path) -> None:
+    """Every export format of the release into folder/<format>/ (what the Hub repository's exports/ holds)."""
+    from scripts.build import read_release
+    from scripts.core.formats import FORMATS, export
+
+    tables = read_release(root)
+    for name in sorted(FORMATS):
+        written = export(name, tables, folder / name)
+        if written.unrepresented:
+            raise PublishRefused(f"the {name} export cannot hold {len(written.unrepresented)} span(s) of the release:\n"
+                                 + "\n".join(written.unrepresented[:20]))
 
 
 class PublishRefused(Exception):
@@ -199,11 +218,12 @@ def publish(root: Path, repo_id: str, version: str, dry_run: bool) -> list[str]:
 
     with locked(root):  # no build runs meanwhile, and what a killed one left is rolled back first
         check(root, version)
-        uploads = plan(root)
-        return _upload(root, repo_id, version, dry_run, uploads)
+        with tempfile.TemporaryDirectory() as tmp:
+            write_exports(root, Path(tmp))
+            return _upload(root, repo_id, version, dry_run, plan(root, Path(tmp)), Path(tmp))
 
 
-def _upload(root: Path, repo_id: str, version: str, dry_run: bool, uploads: list[Upload]) -> list[str]:
+def _upload(root: Path, repo_id: str, version: str, dry_run: bool, uploads: list[Upload], exports: Path) -> list[str]:
     tag = f"v{version}"
     lines = [f"{'would upload' if dry_run else 'uploading'} {len(uploads)} file(s), "
              f"{sum(u.size for u in uploads)} bytes, to https://huggingface.co/datasets/{repo_id} (main), then tag {tag}:"]
@@ -216,7 +236,10 @@ def _upload(root: Path, repo_id: str, version: str, dry_run: bool, uploads: list
     try:
         api.create_repo(repo_id, repo_type="dataset", exist_ok=True)
         api.upload_folder(folder_path=root, repo_id=repo_id, repo_type="dataset", commit_message=f"Release {tag}",
-                          allow_patterns=[u.path_in_repo for u in uploads], delete_patterns=["data/**"])
+                          allow_patterns=[u.path_in_repo for u in uploads if not u.path_in_repo.startswith(f"{EXPORTS}/")],
+                          delete_patterns=["data/**"])
+        api.upload_folder(folder_path=exports, path_in_repo=EXPORTS, repo_id=repo_id, repo_type="dataset",
+                          commit_message=f"Release {tag}: exports", delete_patterns=["**"])
         api.create_tag(repo_id, tag=tag, repo_type="dataset", tag_message=f"Release {tag}")
     except Exception as err:  # noqa: BLE001 - the Hub's HTTP errors, the network's, a missing token
         raise PublishRefused(f"the upload to {repo_id} failed ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}); "
