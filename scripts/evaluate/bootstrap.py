@@ -1,6 +1,5 @@
-"""The 95% intervals: a seeded cluster bootstrap over paragraphs. Counts are integers or halves and the
-weights integers, so the resampled sums are exact in any order (matrix products); the coreference
-metrics of a resample come from counts of (key cluster, response cluster) pairs."""
+"""The 95% intervals: a seeded cluster bootstrap over paragraphs. Each metric is counts per paragraph
+(integers, halves, or a cluster's shares); a resample's sums are a matrix product with its weights."""
 from __future__ import annotations
 
 

@@ -7,16 +7,15 @@ too few to resample): each metric is kept as counts per paragraph, paragraphs ar
 1,000 times, and the 2.5th and 97.5th percentiles of the F1 are the interval. Only the standard library
 and numpy (which `datasets` installs).
 
-How it stays fast at a million spans (docs/performance.md, "Scoring a million spans"; counting.py, bootstrap.py): spans are columns (numpy arrays), not rows.
-The matchers see one document (or one document's spans of one label) at a time, and two spans interact
+How it stays fast at a million spans (docs/performance.md, "Scoring a million spans"; counting.py,
+bootstrap.py): spans are columns (numpy arrays), not rows. The matchers see one document (or one document's spans of one label) at a time, and two spans interact
 only through a chain of spans that overlap or touch; so the spans of each group are cut into such chains,
 a chain of one reference and one predicted span (most of them) is decided by a few array comparisons, and
 only the other chains go through the matchers of `schemes` (all of them in one call, each chain shifted
 apart from the others). Each scheme runs once per grouping, and per-document rows are the overall rows
-split by document. Counts are integers or halves and the bootstrap weights integers, so the resampled sums
-are exact in any order: the sums over paragraphs are matrix products (per-document metrics: only their
-own paragraphs), and the coreference metrics of a resample come from counts of (key cluster, response
-cluster) pairs rather than from sets of mentions.
+split by document. The sums over paragraphs are matrix products (per-document metrics: only their own
+paragraphs). The coreference metrics (MUC, B-cubed, CEAF-e) are per-mention shares of what each cluster
+adds (`schemes.shares`), counted per paragraph like every other metric.
 """
 from __future__ import annotations
 
