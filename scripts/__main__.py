@@ -221,11 +221,12 @@ def _export(args) -> int:
     from scripts.build import read_release
     from scripts.core.formats import export
 
-    if args.out.exists() and not args.out.is_dir():
-        return fail(f"export refused: --out {args.out} is a file, not a folder; nothing was written", [])
     if not sorted((args.release / "data" / "documents").glob("*.parquet")):
         return fail(f"export refused: {args.release} holds no release (no data/documents/*.parquet); nothing was written", [])
-    written = export(args.format, read_release(args.release), args.out)
+    try:
+        written = export(args.format, read_release(args.release), args.out)
+    except ValueError as err:  # the one check of the format and of --out, in formats.export
+        return fail(f"export refused: {err}; nothing was written", [])
     if written.unrepresented:
         print(f"{len(written.unrepresented)} span(s) the {args.format} format could not hold:",
               *(f"  {line}" for line in written.unrepresented), sep="\n", file=sys.stderr)
