@@ -120,3 +120,39 @@ def generate(folder: Path, spans: int, seed: int = 0) -> tuple[Path, Path]:
     (corpus / "documents.yaml").write_text(yaml.safe_dump({"documents": entries}, sort_keys=False, allow_unicode=True),
                                            encoding="utf-8")
     return corpus, export
+
+
+def nested(folder: Path, claims: int, depth: int = 3) -> tuple[Path, Path]:
+    """One document holding `claims` claims, nested `depth` deep ("A said that B said that C said that 12 troops
+    advanced."), each with its claimant and cue and a figure inside, annotated twice (the gold and a second
+    annotator's identical copy): what is quadratic in one document's spans shows here. (Nesting all of them in
+    one chain would make the published claims' texts themselves quadratic.)"""
+    w, entities, figures, claim_list = _Writer(), [], [], []
+    for group in range(-(-claims // depth)):
+        chain = []
+        for k in range(min(depth, claims - group * depth)):
+            name, label = NAMES[(group + k) % len(NAMES)]
+            start, end = w.add(name)
+            entities.append(Entity(start, end, None, label=label, entity_id=slug(name), canonical_name=name))
+            w.add(" ")
+            cue = Span(*w.add("said"), None)
+            chain.append((cue, Span(start, end, None), w.add(" that ")[1]))
+        start, end = w.add(f"{group + 2} troops")
+        figures.append(Figure(start, end, None, value=float(group + 2), value_max=None, unit="troops", approx="exact", kind="count"))
+        claim_list += [Claim(claim_start, end, None, claim_kind="indirect", cue=cue, claimant=claimant, claimant_type="named",
+                             claim_group_id=None) for cue, claimant, claim_start in chain]
+        w.add(" advanced.\n\n" if group % 10 == 9 else " advanced. ")
+    text = w.text
+    doc = Document("n0000000", text, sha256_text(text), None, None, None, "en", "n0000000.txt", "Synthetic text (benchmark).")
+    annotated = AnnotatedDocument(doc, entities=entities, claims=claim_list, figures=figures)
+    corpus, export = folder / "corpus", folder / "export.json"
+    corpus.mkdir(parents=True, exist_ok=True)
+    (corpus / doc.source_file).write_text(text, encoding="utf-8")
+    annotations = [{"id": n, "completed_by": {"id": n, "pseudonym": f"annotator-{n}"}, "was_cancelled": False,
+                    "ground_truth": n == 1, "result": to_result(annotated)} for n in (1, 2)]
+    task = {"id": 1, "data": {"text": text, "doc_id": doc.doc_id, "text_sha256": doc.text_sha256}, "annotations": annotations}
+    export.write_text(json.dumps([task], ensure_ascii=False), encoding="utf-8")
+    entry = {"doc_id": doc.doc_id, "source_file": doc.source_file, "title": None, "publisher": None, "published": None,
+             "language": "en", "text_sha256": doc.text_sha256, "n_chars": doc.n_chars, "rights": doc.rights}
+    (corpus / "documents.yaml").write_text(yaml.safe_dump({"documents": [entry]}, sort_keys=False), encoding="utf-8")
+    return corpus, export
