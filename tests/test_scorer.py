@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nervaluate import Evaluator
 
 from scripts.evaluate.schemes import SCHEMES, Mention, Outcome, b_cubed, ceaf_e, evaluate, iob2_entities, muc
@@ -113,3 +115,14 @@ def test_coreference_shares_add_up_to_muc_b_cubed_and_ceaf_e(seed):
         recall, precision = fn(key, response)
         assert (num_p / den_p if den_p else 0.0) == pytest.approx(precision, abs=1e-12)
         assert (num_r / den_r if den_r else 0.0) == pytest.approx(recall, abs=1e-12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(1, 8)), max_size=12), st.integers(0, 30), st.integers(1, 8))
+def test_a_claimant_is_right_when_any_mention_of_its_entity_overlaps(mentions, start, length):
+    from scripts.evaluate.scorer import _Mentions
+
+    rows = [{"doc_id": "d", "entity_id": "x", "start": s, "end": s + n} for s, n in mentions]
+    brute = any(min(s + n, start + length) > max(s, start) for s, n in mentions)
+    assert _Mentions(rows).overlapped(("d", "x"), start, start + length) == brute
+    assert not _Mentions(rows).overlapped(("d", "y"), start, start + length)

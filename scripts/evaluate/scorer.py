@@ -20,7 +20,9 @@ adds (`schemes.shares`), counted per paragraph like every other metric.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import defaultdict
+from itertools import accumulate
 from typing import Callable, Optional
 
 import numpy as np
@@ -183,10 +185,8 @@ def _claim_tables(ref: list[dict], pred: list[dict], texts: Texts, entities: lis
     if pred and all(p.get("cue_start") is not None for p in pred):
         cues = lambda rows: list({(r["doc_id"], r["cue_start"], r["cue_end"]): r for r in rows}.values())  # noqa: E731
         _span_events(cues(ref), cues(pred), texts, events, "cue_", "cue_start", "cue_end")
-    mentions = defaultdict(list)  # (doc, entity_id) -> spans
     by_span_id = {e["span_id"]: e for e in entities}
-    for e in entities:
-        mentions[(e["doc_id"], e["entity_id"])].append((e["start"], e["end"]))
+    mentions = _Mentions(entities)
     groups_key, groups_response, group_units = {}, {}, {}
     claimant_units, claimant_rows = [], []
     attributes: dict = {"claim_kind": ([], []), "claimant_type": ([], [])}
@@ -202,8 +202,7 @@ def _claim_tables(ref: list[dict], pred: list[dict], texts: Texts, entities: lis
             said = p["claimant_start"] is not None
             right = False
             if said and gold_claimant:
-                spans = mentions[(doc, gold_claimant["entity_id"])]
-                right = any(min(e, p["claimant_end"]) > max(s, p["claimant_start"]) for s, e in spans)
+                right = mentions.overlapped((doc, gold_claimant["entity_id"]), p["claimant_start"], p["claimant_end"])
             claimant_units.append(unit)
             claimant_rows.append((float(right), float(said), float(right), float(gold_claimant is not None)))
         for name in ("claim_kind", "claimant_type"):
@@ -225,6 +224,24 @@ def _claim_tables(ref: list[dict], pred: list[dict], texts: Texts, entities: lis
             s = np.array(same, float)
             tables[name] = sum_by(ids(u), np.column_stack([s, np.ones(len(s)), s, np.ones(len(s))]))
     return tables, {"claim_group_id": (groups_key, groups_response, group_units)} if groups_key else {}
+
+
+class _Mentions:
+    """The mentions of each (doc, entity id), and whether one shares a character with a span: O(log n) a question."""
+
+    def __init__(self, entities: list[dict]) -> None:
+        spans = defaultdict(list)
+        for e in entities:
+            spans[(e["doc_id"], e["entity_id"])].append((e["start"], e["end"]))
+        self.starts, self.reach = {}, {}  # per key: starts in order, and the largest end up to each
+        for key, pairs in spans.items():
+            pairs.sort()
+            self.starts[key] = [s for s, _ in pairs]
+            self.reach[key] = list(accumulate((e for _, e in pairs), max))
+
+    def overlapped(self, key: tuple, start: int, end: int) -> bool:
+        before = bisect_left(self.starts.get(key, ()), end)  # the mentions starting before the span ends
+        return before > 0 and self.reach[key][before - 1] > start
 
 
 def _unit_id_of(texts: Texts) -> Callable:
