@@ -31,19 +31,22 @@ BUCKET = "_bucket"
 
 
 class Stopwatch:
-    """Seconds spent per stage (import, validate, write), and the stage under way."""
+    """Seconds spent per stage (import, validate, write), wall and this process's CPU (its threads'), and the
+    stage under way."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
+        self.cpu: dict[str, float] = defaultdict(float)
         self.stage: Optional[str] = None
 
     @contextmanager
     def __call__(self, stage: str):
-        start, outer, self.stage = time.perf_counter(), self.stage, stage
+        start, cpu, outer, self.stage = time.perf_counter(), time.process_time(), self.stage, stage
         try:
             yield
         finally:
             self.seconds[stage] += time.perf_counter() - start
+            self.cpu[stage] += time.process_time() - cpu
             self.stage = outer
 
 

@@ -1,23 +1,25 @@
 """The build's cost at growing sizes, against a floor measured in the same run on the same data.
 
-    python -m scripts benchmark --sizes 10000 100000 1000000 [--work .bench]
+    python -m scripts benchmark --sizes 100000 1000000 5000000 [--runs 3] [--work .bench]
 
 For each size a seeded synthetic corpus and Label Studio export (scripts/scale/synth.py) is made, then, each
-in a fresh process (so peak RSS is the stage's own):
-- pipeline: the real build (`release.build`), its seconds split by stage: import (read the export
-  into the document model and the tables, in worker processes for a large export), validate
-  (pandera, bucket by bucket), write (Parquet shards, card, datasheet);
-- floor: each task parsed with orjson, the same span tables built by a minimal converter with no
-  checks (the `ner` view with the same tokenizer) and written with pyarrow, in one process;
-- checks floor: the pipeline's checks as plain polars expressions, without pandera;
+measurement in a fresh process (so peak memory is its own), `runs` times, keeping the medians:
+- pipeline-1 / pipeline-all: the real build (`build.build`) with the export read in its own process, and
+  with a worker process per core; seconds and CPU seconds by stage: import (the corpus and the export into the
+  tables), validate (the pandera schemas, bucket by bucket), write (Parquet shards, card, datasheet, Croissant);
+- floor: scripts/scale/floor.py, the same work the plain way (the same Parquet, byte for byte, every schema
+  rule in plain polars), in one process;
+- reference: the plain script a user would otherwise write (orjson, `datasets.Dataset.from_list().to_parquet()`,
+  no checks), up to `reference_max` spans;
 - loading: `load_dataset` cold and warm against `pyarrow.parquet.read_table` on the release;
 - scorer: `size` gold entity spans (with the claims and figures of the same synthetic documents) and a
   seeded system's predictions (most exact, some shifted, relabelled, linked to another entity, missed or
   spurious), scored by `scripts.evaluate.score` layer by layer with its 1,000-resample intervals, against
-  the floor of a plain polars join of the same gold and predicted spans on (doc_id, start, end) giving
-  exact-match precision, recall and F1.
-It prints seconds, spans per second, CPU seconds and peak RSS (with the workers'), the ratios to the
-floor, and the scaling exponent of the whole build between sizes (1.0 = linear).
+  a plain polars join of the same spans on (doc_id, start, end) giving exact-match precision, recall and F1,
+  up to `scorer_max` gold spans.
+And the single-worker build of one document holding many nested claims (`synth.nested`), at each of `nested`.
+The report gives the ratios to the floor in CPU seconds (the headline) and in wall seconds, peak memory (PSS
+of the process and its workers), the parallel speed-up, and scaling exponents (1.0 = linear).
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ import math
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -99,141 +102,102 @@ def _cpu_seconds() -> float:
                for f in ("ru_utime", "ru_stime"))
 
 
-def _timed(stages: dict, name: str, fn, *args):
-    start, _CURRENT["stage"] = time.perf_counter(), name
+def _timed(stages: dict, name: str, fn, *args, cpu: dict | None = None):
+    """fn(*args), its wall seconds added to stages[name] (and this process's CPU seconds to cpu[name])."""
+    start, process, _CURRENT["stage"] = time.perf_counter(), time.process_time(), name
     try:
         return fn(*args)
     finally:
         stages[name] = stages.get(name, 0.0) + time.perf_counter() - start
+        if cpu is not None:
+            cpu[name] = cpu.get(name, 0.0) + time.process_time() - process
         _CURRENT["stage"] = None
 
 
 _CURRENT: dict = {"stage": None}  # the stage `_timed` is running, for TreeMemory
 
 
-def measure_pipeline(folder: Path) -> dict:
+def measure_pipeline(folder: Path, workers: int | None = None) -> dict:
+    """The real build; `workers` as in `importer.chunks` (0: the export read in the build's own process)."""
     from scripts.build import Stopwatch
     from scripts.build import workers_for
     from scripts.build import build
 
-    root = folder / "release"
+    root = folder / ("release" if workers == 0 else "release-all-cores")
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir()
     for name in ("README.md", "DATASHEET.md"):
         shutil.copy(PROJECT_ROOT / name, root / name)
     stopwatch, export = Stopwatch(), folder / "export.json"
     with TreeMemory(lambda: stopwatch.stage) as memory:
-        releases = {r.name: r.num_rows for r in build(folder / "corpus", export, root, "0.0.0", stopwatch=stopwatch)}
-    workers = workers_for(export)
-    return {"stages": dict(stopwatch.seconds), "spans": sum(releases.get(t, 0) for t in ("entities", "claims", "figures")),
+        releases = {r.name: r.num_rows for r in build(folder / "corpus", export, root, "0.0.0", workers=workers, stopwatch=stopwatch)}
+    workers = workers_for(export) if workers is None else workers
+    return {"stages": dict(stopwatch.seconds), "stage_cpu_s": dict(stopwatch.cpu) if not workers else {},
+            "spans": sum(releases.get(t, 0) for t in ("entities", "claims", "figures")),
             "raw_spans": releases.get("annotations_raw", 0), "workers": workers, "cpu_s": _cpu_seconds(),
             "peak_mb": memory.peak_mb, "peak_mb_by_stage": memory.by_stage, "peak_rss_bound_mb": _peak_rss_mb(workers)}
 
 
 def measure_floor(folder: Path) -> dict:
-    """The least the build must do: each task parsed with orjson (the synthetic export holds one task per
-    line), its regions' values gathered into rows with no checks, the `ner` view made with the same
-    tokenizer, and the rows written with pyarrow, in batches; in one process."""
+    """scripts/scale/floor.py on the same corpus and export, in one process; its Parquet compared, file by
+    file, with the single-worker build's (measured before it)."""
+    from scripts.scale import floor
+
+    out, stages, cpu = folder / "floor", {}, {}
+    shutil.rmtree(out, ignore_errors=True)
+    with TreeMemory(lambda: _CURRENT["stage"]) as memory:
+        tables = _timed(stages, "import", floor.build_tables, folder / "corpus", folder / "export.json", cpu=cpu)
+        failed = _timed(stages, "validate", floor.check, tables, cpu=cpu)
+        _timed(stages, "write", floor.write, tables, out, cpu=cpu)
+    release = folder / "release" / "data"
+    same = {t: [p.read_bytes() for p in sorted((out / t).glob("*.parquet"))] == [p.read_bytes() for p in sorted((release / t).glob("*.parquet"))]
+            for t in tables}
+    return {"stages": stages, "stage_cpu_s": cpu, "cpu_s": _cpu_seconds(), "peak_mb": memory.peak_mb,
+            "peak_mb_by_stage": memory.by_stage, "failed_rules": failed, "same_parquet": same}
+
+
+def measure_reference(folder: Path) -> dict:
+    """What a user would otherwise write, with no checks: the whole export parsed with orjson, each annotation's
+    regions with their attributes as rows (one list per layer), and `datasets.Dataset.from_list(rows).to_parquet()`."""
     import orjson
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    from datasets import Dataset, disable_progress_bars
 
-    from scripts.build import fewer_collections
-    from scripts.core.model import AnnotatedDocument, Document, Entity
-    from scripts.core.tokens import sentence_rows
-
-    stages: dict = {}
-    out = folder / "floor"
+    disable_progress_bars()
+    out, stages = folder / "reference", {}
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
-    rows: dict[str, list[dict]] = {}
-    writers: dict[str, pq.ParquetWriter] = {}
 
-    def write(name: str, table: pa.Table) -> None:
-        if name not in writers:
-            writers[name] = pq.ParquetWriter(out / f"{name}.parquet", table.schema, compression="zstd")
-        writers[name].write_table(table)
+    def rows_of(tasks: list) -> dict[str, list[dict]]:
+        rows: dict[str, list[dict]] = {}
+        for task in tasks:
+            text = task["data"]["text"]
+            for annotation in task["annotations"]:
+                regions, attributes = {}, {}
+                for item in annotation["result"]:
+                    if item.get("type") == "labels":
+                        regions[item["id"]] = item["value"]
+                    elif item.get("type") in ("textarea", "choices", "number"):
+                        value = item["value"]
+                        attributes.setdefault(item["id"], {})[item["from_name"]] = str(value.get("number", (value.get("text") or value.get("choices") or [None])[0]))
+                for rid, v in regions.items():
+                    rows.setdefault(v["labels"][0], []).append({"doc_id": task["data"]["doc_id"], "annotation": annotation["id"], "region": rid,
+                                                                "start": v["start"], "end": v["end"], "text": text[v["start"]:v["end"]],
+                                                                **attributes.get(rid, {})})
+        return rows
 
-    def flush(name: str) -> None:
-        batch = rows.pop(name)
-        table = _timed(stages, "tables", pa.Table.from_pylist, batch, writers[name].schema if name in writers else None)
-        _timed(stages, "write", write, name, table)
-
-    def convert(task: dict) -> None:
-        text, doc_id = task["data"]["text"], task["data"]["doc_id"]
-        annotations = [a for a in task["annotations"] if not a["was_cancelled"]]
-        gold = next((a for a in annotations if a["ground_truth"]), annotations[0])
-        for annotation in annotations:
-            regions, attributes = {}, {}
-            for item in annotation["result"]:
-                if item.get("type") == "labels":
-                    regions[item["id"]] = item
-                elif item.get("type") in ("textarea", "choices"):
-                    value = item["value"].get("text") or item["value"].get("choices")
-                    attributes.setdefault(item["id"], {})[item["from_name"]] = value[0]
-                elif item.get("type") == "number":
-                    attributes.setdefault(item["id"], {})[item["from_name"]] = str(item["value"].get("number"))
-            table = "gold" if annotation is gold else "raw"
-            for rid, item in regions.items():
-                v = item["value"]
-                rows.setdefault(f"{table}-{v['labels'][0]}", []).append(
-                    {"doc_id": doc_id, "start": v["start"], "end": v["end"], "text": text[v["start"]:v["end"]], **attributes.get(rid, {})})
-        entities = [Entity(r["value"]["start"], r["value"]["end"], None, label=r["value"]["labels"][0], entity_id="", canonical_name="")
-                    for r in gold["result"] if r.get("from_name") == "entity"]
-        doc = Document(doc_id, text, "", None, None, None, "en", "", "")
-        rows.setdefault("ner", []).extend(sentence_rows(AnnotatedDocument(doc, entities=entities)))
-
-    with TreeMemory(lambda: _CURRENT["stage"]) as memory, fewer_collections(), (folder / "export.json").open("rb") as f:
-        for line in f:
-            line = line.rstrip(b",\n")
-            if not line.startswith(b"{"):
-                continue
-            task = _timed(stages, "parse", orjson.loads, line)
-            _timed(stages, "tables", convert, task)
-            for name in [n for n, r in rows.items() if len(r) >= 100_000]:
-                flush(name)
-        for name in list(rows):
-            flush(name)
-        _timed(stages, "write", lambda: [w.close() for w in writers.values()])
-    return {"stages": stages, "cpu_s": _cpu_seconds(), "peak_mb": memory.peak_mb, "peak_mb_by_stage": memory.by_stage,
-            "peak_rss_bound_mb": _peak_rss_mb()}
+    cpu: dict = {}
+    with TreeMemory(lambda: _CURRENT["stage"]) as memory:
+        tasks = _timed(stages, "parse", orjson.loads, (folder / "export.json").read_bytes(), cpu=cpu)
+        rows = _timed(stages, "rows", rows_of, tasks, cpu=cpu)
+        del tasks
+        for label, layer_rows in rows.items():
+            _timed(stages, "datasets", lambda: Dataset.from_list(layer_rows).to_parquet(str(out / f"{label}.parquet")), cpu=cpu)
+    return {"stages": stages, "stage_cpu_s": cpu, "peak_mb": memory.peak_mb, "rows": sum(len(r) for r in rows.values())}
 
 
-def measure_checks(folder: Path) -> dict:
-    """The pipeline's checks as plain polars against pandera, on the release the pipeline wrote, read back
-    bucket by bucket of documents as the build validates it."""
-    import polars as pl
-
-    from schemas.tables import DOCUMENT_KEY, SPLIT, TABLES, decode_labels
-    from schemas.validation import validate
-    from scripts.build import DOCS_PER_BUCKET
-
-    def plain(tables: dict[str, pl.DataFrame]) -> int:
-        docs = tables["documents"].select("doc_id", pl.col("text").alias("doc_text"))
-        failures = 0
-        for name in ("entities", "claims", "figures", "ner", "annotations_raw"):
-            view = tables[name].join(docs, on="doc_id", how="left")
-            ok = ((pl.col("start") >= 0) & (pl.col("start") < pl.col("end")) & (pl.col("end") <= pl.col("doc_text").str.len_chars())
-                  & (pl.col("doc_text").str.slice(pl.col("start"), pl.col("end") - pl.col("start")) == pl.col("text")))
-            failures += view.filter(~ok.fill_null(False)).height
-        for name in ("entities", "claims", "figures", "ner"):
-            failures += tables[name].height - tables[name]["span_id"].n_unique()
-        claims, entities = tables["claims"], tables["entities"]
-        failures += claims.filter(pl.col("claimant_span_id").is_not_null() & ~pl.col("claimant_span_id").is_in(entities["span_id"].implode())).height
-        failures += (entities.sort("doc_id", "start").with_columns(pl.col("end").cum_max().shift(1).over("doc_id").alias("reached"))
-                     .filter(pl.col("start") < pl.col("reached")).height)
-        return failures
-
-    data = folder / "release" / "data"
-    doc_ids = pl.scan_parquet(data / "documents" / f"{SPLIT}-*.parquet").select("doc_id").collect()["doc_id"].sort().to_list()
-    stages = {"pandera": 0.0, "polars": 0.0}
-    for i in range(0, len(doc_ids), DOCS_PER_BUCKET):
-        ids = pl.Series(doc_ids[i:i + DOCS_PER_BUCKET])
-        tables = {t: decode_labels(t, pl.scan_parquet(data / t / f"{SPLIT}-*.parquet").filter(pl.col(DOCUMENT_KEY[t]).is_in(ids.implode())).collect())
-                  for t in TABLES}
-        assert not _timed(stages, "pandera", validate, tables)
-        assert _timed(stages, "polars", plain, tables) == 0
-    return {"stages": stages}
+def measure_nested(folder: Path) -> dict:
+    """The single-worker build of scripts/scale/synth.py's `nested` document."""
+    return measure_pipeline(folder, workers=0)
 
 
 def measure_loading(folder: Path) -> dict:
@@ -357,8 +321,10 @@ def _polars_exact(gold, pred) -> tuple[float, float, float]:
     return p, r, 2 * p * r / (p + r) if p + r else 0.0
 
 
-MEASURES = {"pipeline": measure_pipeline, "floor": measure_floor, "checks": measure_checks, "loading": measure_loading,
-            "scorer": measure_scorer}
+MEASURES = {"pipeline-1": lambda folder: measure_pipeline(folder, workers=0),  # first: the floor compares its Parquet with it
+            "pipeline-all": lambda folder: measure_pipeline(folder, workers=os.cpu_count() or 1),
+            "floor": measure_floor, "reference": measure_reference, "loading": measure_loading, "scorer": measure_scorer,
+            "nested": measure_nested}
 
 
 def _in_fresh_process(kind: str, folder: Path) -> dict:
@@ -369,62 +335,116 @@ def _in_fresh_process(kind: str, folder: Path) -> dict:
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def run(sizes: list[int], work: Path, seed: int = 0) -> list[dict]:
-    from scripts.scale.synth import generate
+def median(runs: list):
+    """The runs' median of every number (recursively through dicts); a flag holds if it held in every run;
+    anything else as the first run has it."""
+    first = runs[0]
+    if isinstance(first, dict):
+        return {k: median([r[k] for r in runs]) for k in first}
+    if isinstance(first, bool):
+        return all(runs)
+    if isinstance(first, (int, float)) and not isinstance(first, bool):
+        return statistics.median(runs)
+    return first
 
-    results = []
+
+def run(sizes: list[int], work: Path, seed: int = 0, runs: int = 3, reference_max: int = 1_000_000,
+        scorer_max: int = 1_000_000, nested: tuple[int, ...] = (1_000, 10_000)) -> dict:
+    """Every measurement `runs` times in fresh processes, medians kept: per size of synthetic corpus, and per
+    number of claims in the one document of `synth.nested`. The plain-user reference and the scorer run up to
+    their own maximum sizes (at 5M spans the reference would need about 25 GB)."""
+    from scripts.scale.synth import generate, nested as nested_document
+
+    results: dict = {"runs": runs, "cores": os.cpu_count(), "sizes": [], "nested": []}
     for size in sizes:
         folder = work / f"spans-{size}"
         if not (folder / "export.json").exists():
             shutil.rmtree(folder, ignore_errors=True)
             generate(folder, size, seed)
-        scorer_data(folder, size, seed)
-        result = {"size": size, "export_mb": (folder / "export.json").stat().st_size / 1e6}
-        for kind in MEASURES:
-            result[kind] = _in_fresh_process(kind, folder)
-        results.append(result)
+        kinds = [k for k in MEASURES if k != "nested" and (k != "reference" or size <= reference_max) and (k != "scorer" or size <= scorer_max)]
+        if "scorer" in kinds:
+            scorer_data(folder, size, seed)
+        measured = [{kind: _in_fresh_process(kind, folder) for kind in kinds} for _ in range(runs)]
+        results["sizes"].append({"size": size, "export_mb": (folder / "export.json").stat().st_size / 1e6, **median(measured)})
+    for claims in nested:
+        folder = work / f"nested-{claims}"
+        if not (folder / "export.json").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            nested_document(folder, claims)
+        results["nested"].append({"claims": claims, **median([_in_fresh_process("nested", folder) for _ in range(runs)])})
     return results
 
 
-def report(results: list[dict]) -> str:
-    lines = ["| spans (gold + raw) | export MB | stage | pipeline s | spans/s | floor s | ratio | CPU s (pipeline / floor) | peak memory MB (pipeline / floor) |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for r in results:
-        p, f = r["pipeline"], r["floor"]
-        spans = p["spans"] + p["raw_spans"]
-        floor_total, total = sum(f["stages"].values()), sum(p["stages"].values())
-        def mb(by_stage: dict, *stages: str) -> str:  # "–": the stage never ran at a sampling time
-            peaks = [by_stage[s] for s in stages if s in by_stage]
-            return f"{max(peaks):.0f}" if peaks else "–"
+def _exponent(a: float, b: float, na: float, nb: float) -> str:
+    return f"{math.log(b / a) / math.log(nb / na):.2f}"
 
-        memory, floor_memory = p["peak_mb_by_stage"], f["peak_mb_by_stage"]
-        rows = [("import", p["stages"]["import"], f["stages"]["parse"] + f["stages"]["tables"], "",
-                 f"{mb(memory, 'import')} / {mb(floor_memory, 'parse', 'tables')}"),
-                ("validate", p["stages"]["validate"], r["checks"]["stages"]["polars"], "", f"{mb(memory, 'validate')} / –"),
-                ("write", p["stages"]["write"], f["stages"]["write"], "", f"{mb(memory, 'write')} / {mb(floor_memory, 'write')}"),
-                ("whole build", total, floor_total, f"{p['cpu_s']:.1f} / {f['cpu_s']:.1f}", f"{p['peak_mb']:.0f} / {f['peak_mb']:.0f}")]
-        for stage, seconds, floor, cpu, peak in rows:
-            lines.append(f"| {spans:,} | {r['export_mb']:.0f} | {stage} | {seconds:.2f} | {spans / seconds:,.0f} | {floor:.2f} | "
-                         f"{seconds / floor:.2f} | {cpu} | {peak} |")
+
+def _spans(run: dict) -> int:
+    return run["spans"] + run["raw_spans"]
+
+
+def report(results: dict) -> str:
+    sizes = results["sizes"]
+    lines = [f"Medians of {results['runs']} run(s), each measurement in a fresh process; {results['cores']} cores.", "",
+             "The build with one worker against the floor (scripts/scale/floor.py: the same Parquet, every rule in plain polars), "
+             "in CPU seconds, wall seconds beside:", "",
+             "| spans (gold + raw) | export MB | stage | build CPU s | floor CPU s | ratio (CPU) | build s | floor s | ratio (wall) | peak MB (build / floor) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in sizes:
+        p, f = r["pipeline-1"], r["floor"]
+
+        def mb(run: dict, stage: str) -> str:  # "–": the stage never ran at a sampling time
+            peak = run["peak_mb"] if stage == "whole build" else run["peak_mb_by_stage"].get(stage)
+            return "–" if peak is None else f"{peak:.0f}"
+
+        for stage in ("import", "validate", "write", "whole build"):
+            pick = (lambda d: sum(d.values())) if stage == "whole build" else (lambda d: d[stage])  # noqa: E731
+            cpu, floor_cpu, wall, floor_wall = pick(p["stage_cpu_s"]), pick(f["stage_cpu_s"]), pick(p["stages"]), pick(f["stages"])
+            lines.append(f"| {_spans(p):,} | {r['export_mb']:.0f} | {stage} | {cpu:.2f} | {floor_cpu:.2f} | {cpu / floor_cpu:.2f} | "
+                         f"{wall:.2f} | {floor_wall:.2f} | {wall / floor_wall:.2f} | {mb(p, stage)} / {mb(f, stage)} |")
+    same = [f"{_spans(r['pipeline-1']):,}: " + (", ".join(t for t, ok in r["floor"]["same_parquet"].items() if not ok) or "yes") for r in sizes]
+    failing = sorted({x for r in sizes for x in r["floor"]["failed_rules"]})
+    lines += ["", f"The floor's Parquet is the build's, byte for byte (or the configs that differ): {'; '.join(same)}. "
+              f"Rules the floor found failing: {', '.join(failing) or 'none'}."]
+    lines += ["", "One worker against all cores (the export read in worker processes), and the plain script a user would write "
+              "(orjson, then `datasets.Dataset.from_list(rows).to_parquet()`, no checks):", "",
+              "| spans (gold + raw) | build s, 1 worker | build s, all cores | speed-up | CPU s, all cores | peak MB, 1 worker / all cores "
+              "| plain script s | plain script CPU s | plain script peak MB |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in sizes:
+        one, every, ref = r["pipeline-1"], r["pipeline-all"], r.get("reference")
+        wall_one, wall_all = sum(one["stages"].values()), sum(every["stages"].values())
+        plain = f"{sum(ref['stages'].values()):.2f} | {sum(ref['stage_cpu_s'].values()):.1f} | {ref['peak_mb']:.0f}" if ref else "not run | | "
+        lines.append(f"| {_spans(one):,} | {wall_one:.2f} | {wall_all:.2f} ({every['workers']} workers) | {wall_one / wall_all:.2f} | "
+                     f"{every['cpu_s']:.1f} | {one['peak_mb']:.0f} / {every['peak_mb']:.0f} | {plain} |")
+    lines += ["", "| spans (gold + raw) | load_dataset cold s | warm s | pyarrow read_table s | cold / read_table | warm / read_table |",
+              "|---|---|---|---|---|---|"]
+    for r in sizes:
         load = r["loading"]["stages"]
-        lines.append(f"| {spans:,} | | load_dataset cold / warm | {load['load_dataset cold']:.2f} / {load['load_dataset warm']:.2f} | | "
-                     f"{load['pyarrow read_table']:.2f} (read_table) | {load['load_dataset cold'] / load['pyarrow read_table']:.1f} / "
-                     f"{load['load_dataset warm'] / load['pyarrow read_table']:.1f} | | |")
-    lines += ["", "| gold spans | predicted spans | layer | scorer s | predicted spans/s | polars join s | ratio |", "|---|---|---|---|---|---|---|"]
-    for r in results:
-        scorer = r["scorer"]
-        for layer, seconds in scorer["stages"].items():
-            n = scorer["spans"][layer]
-            lines.append(f"| {n['gold']:,} | {n['predicted']:,} | {layer} | {seconds:.2f} | {n['predicted'] / seconds:,.0f} | "
-                         f"{scorer['floor'][layer]:.3f} | {seconds / scorer['floor'][layer]:.0f} |")
+        cold, warm, read = load["load_dataset cold"], load["load_dataset warm"], load["pyarrow read_table"]
+        lines.append(f"| {_spans(r['pipeline-1']):,} | {cold:.2f} | {warm:.2f} | {read:.3f} | {cold / read:.1f} | {warm / read:.1f} |")
+    if scored := [r for r in sizes if "scorer" in r]:
+        lines += ["", "| gold spans | predicted spans | layer | scorer s | predicted spans/s | polars join s | ratio |", "|---|---|---|---|---|---|---|"]
+        for r in scored:
+            scorer = r["scorer"]
+            for layer, seconds in scorer["stages"].items():
+                n = scorer["spans"][layer]
+                lines.append(f"| {n['gold']:,} | {n['predicted']:,} | {layer} | {seconds:.2f} | {n['predicted'] / seconds:,.0f} | "
+                             f"{scorer['floor'][layer]:.3f} | {seconds / scorer['floor'][layer]:.0f} |")
+    if nested := results["nested"]:
+        lines += ["", "One document of nested claims (synth.nested: three deep, each with its claimant, cue and a figure; two annotators), "
+                  "the build with one worker:", "", "| claims in the document | spans (gold + raw) | build s | build CPU s | µs CPU per span |",
+                  "|---|---|---|---|---|"]
+        for r in nested:
+            cpu = sum(r["stage_cpu_s"].values())
+            lines.append(f"| {r['claims']:,} | {_spans(r):,} | {sum(r['stages'].values()):.2f} | {cpu:.2f} | {1e6 * cpu / _spans(r):.0f} |")
+        lines += [f"Exponent of the build's CPU seconds in the spans of one document, {a['claims']:,} to {b['claims']:,} claims: "
+                  f"{_exponent(sum(a['stage_cpu_s'].values()), sum(b['stage_cpu_s'].values()), _spans(a), _spans(b))}"
+                  for a, b in zip(nested, nested[1:])]
     lines.append("")
-    lines += [f"Worker processes of the pipeline at {r['pipeline']['spans'] + r['pipeline']['raw_spans']:,} spans: "
-              f"{r['pipeline']['workers']} (the floor runs in one process)." for r in results]
-    pairs = list(zip(results, results[1:])) + [(a, results[-1]) for a in results[:-2]]
-    for a, b in pairs:
-        ta, tb = (sum(x["pipeline"]["stages"].values()) for x in (a, b))
-        na, nb = (x["pipeline"]["spans"] + x["pipeline"]["raw_spans"] for x in (a, b))
-        lines.append(f"Scaling exponent of the whole build from {na:,} to {nb:,} spans: {math.log(tb / ta) / math.log(nb / na):.2f}")
+    for a, b in list(zip(sizes, sizes[1:])) + [(a, sizes[-1]) for a in sizes[:-2]]:
+        ca, cb = (sum(x["pipeline-1"]["stage_cpu_s"].values()) for x in (a, b))
+        lines.append(f"Scaling exponent of the build's CPU seconds (one worker) from {_spans(a['pipeline-1']):,} to "
+                     f"{_spans(b['pipeline-1']):,} spans: {_exponent(ca, cb, _spans(a['pipeline-1']), _spans(b['pipeline-1']))}")
     return "\n".join(lines)
 
 
