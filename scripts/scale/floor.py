@@ -172,22 +172,23 @@ def build_tables(corpus: Path, export: Path) -> dict[str, pl.DataFrame]:
 def _span_ok(start: str, end: str, text: str | None = None) -> pl.Expr:
     ok = (pl.col(start) >= 0) & (pl.col(start) < pl.col(end)) & (pl.col(end) <= pl.col("doc_text").str.len_chars())
     if text:
-        ok &= pl.col("doc_text").str.slice(pl.col(start), pl.col(end) - pl.col(start)) == pl.col(text)
+        ok &= pl.col("doc_text").str.slice(pl.col(start), (pl.col(end) - pl.col(start)).clip(0)) == pl.col(text)
     return ok.fill_null(False).all()
 
 
+COLUMN_CHECKS = {"greater_than_or_equal_to": lambda col, s: col >= s["min_value"], "isin": lambda col, s: col.is_in(s["allowed_values"]),
+                 "str_matches": lambda col, s: col.str.contains(s["pattern"])}
+
+
 def _column_rules(table: str) -> list[pl.Expr]:
+    """Not null, unique, a ClassLabel's names, and each column's own checks (as schemas/tables.py declares them)."""
     rules = []
     for c in TABLES[table]:
-        col, names = pl.col(c.name), getattr(getattr(c.feature, "feature", c.feature), "names", None)
+        col = pl.col(c.name)
         rules += [] if c.nullable else [col.is_not_null().all()]
         rules += [col.is_unique().all()] if c.unique else []
-        rules += [(col >= 0).all()] if polars_dtype(c) == pl.Int32 else []
-        rules += [col.is_in(names).all()] if names and polars_dtype(c) == pl.String else []
-    vocab_columns = {"label": vocab.ENTITY_LABELS, "claim_kind": vocab.CLAIM_KINDS, "claimant_type": vocab.CLAIMANT_TYPES,
-                     "approx": vocab.FIGURE_APPROX, "figure_kind": vocab.FIGURE_KINDS}
-    if table == "annotations_raw":
-        rules += [pl.col(c).is_in(names).all() for c, names in vocab_columns.items()]
+        rules += [col.is_in(c.feature.names).all()] if hasattr(c.feature, "names") else []
+        rules += [COLUMN_CHECKS[check.name](col, check.statistics).all() for check in c.checks]
     return rules
 
 
@@ -196,11 +197,10 @@ def rules(table: str, tables: dict[str, pl.DataFrame]) -> pl.LazyFrame:
     frame = tables[table].lazy()
     extra: list[pl.Expr] = []
     if table == "documents":
-        extra = [pl.col("text_sha256").str.contains("^[0-9a-f]{64}$").all(), (pl.col("language") == "en").all(),
-                 (pl.col("text").str.len_chars() == pl.col("n_chars")).all()]
+        extra = [(pl.col("text").str.len_chars() == pl.col("n_chars")).all()]
     elif table in ("documents_nested", "bigbio_kb"):
-        derived = derived_tables(tables)[table]
-        return pl.LazyFrame({"same": [tables[table].equals(derived)]})
+        same = pl.LazyFrame({"derived_from_flat": [tables[table].equals(derived_tables(tables)[table])]})
+        return pl.concat([_all_of(frame, _column_rules(table)), same], how="horizontal")
     else:
         docs = tables["documents"].lazy().select("doc_id", pl.col("text").alias("doc_text"))
         frame = frame.join(docs, on="doc_id", how="left")
