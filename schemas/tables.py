@@ -199,8 +199,37 @@ def features(table: str) -> Features:
 
 # ---- registered checks: row-wise on the joined view, so they serialize with the schema ----
 
-def _span(start: str, end: str, doc: str) -> pl.Expr:
-    return pl.col(doc).str.slice(pl.col(start), pl.col(end) - pl.col(start))
+LONG_TEXT = 1 << 15  # bytes; see _slice_matches
+
+
+def _byte_offsets(frame: pl.LazyFrame, doc: str) -> pl.LazyFrame:
+    """(doc_id, code point offset, byte offset) for every offset 0..len of each long text in the frame."""
+    texts = frame.filter(pl.col(doc).str.len_bytes() > LONG_TEXT).select("doc_id", doc).unique("doc_id")
+    ends = texts.select("doc_id", pl.col(doc).str.split("").alias("_char")).explode("_char").select(
+        "doc_id", (pl.int_range(1, pl.len() + 1).over("doc_id")).alias("_at"),
+        pl.col("_char").str.len_bytes().cum_sum().over("doc_id").cast(pl.Int64).alias("_byte"))
+    return pl.concat([texts.select("doc_id", pl.lit(0, pl.Int64).alias("_at"), pl.lit(0, pl.Int64).alias("_byte")),
+                      ends.with_columns(pl.col("_at").cast(pl.Int64))])
+
+
+def _slice_matches(frame: pl.LazyFrame, start: str, end: str, text: str, doc: str) -> pl.LazyFrame:
+    """One boolean per row of frame, in its order: 0 <= start <= end <= len(doc) and text == doc[start:end], in code
+    points. polars' str.slice scans a text from its start, so for texts over LONG_TEXT bytes the offsets go through
+    a map of code points to bytes, made once per text, and the bytes are sliced: linear in the spans of one
+    document, not quadratic."""
+    within = (pl.col(start) >= 0) & (pl.col(start) <= pl.col(end)) & (pl.col(end) <= pl.col(doc).str.len_chars())
+    length = (pl.col(end) - pl.col(start)).clip(0)
+    long = pl.col(doc).str.len_bytes() > LONG_TEXT
+    short = pl.when(~long & within).then(pl.col(doc)).str.slice(pl.col(start).clip(0), length) == pl.col(text)
+    if "doc_id" not in frame.collect_schema().names():
+        return frame.select(short.fill_null(False).alias(text))
+    offsets = _byte_offsets(frame, doc)
+    rows = frame.select("doc_id", doc, text, start, end, pl.col(start).cast(pl.Int64).alias("_s"), pl.col(end).cast(pl.Int64).alias("_e"))
+    for column, byte in (("_s", "_bs"), ("_e", "_be")):
+        rows = rows.join(offsets.rename({"_at": column, "_byte": byte}), on=["doc_id", column], how="left", maintain_order="left")
+    sliced = (pl.when(long & within).then(pl.col(doc)).cast(pl.Binary).bin.slice(pl.col("_bs"), (pl.col("_be") - pl.col("_bs")).clip(0))
+              == pl.col(text).cast(pl.Binary))
+    return rows.select(pl.when(long).then(sliced).otherwise(short).fill_null(False).alias(text))
 
 
 @extensions.register_check_method(statistics=["start", "end", "doc"])
@@ -213,7 +242,7 @@ def span_within_document(data: PolarsData, *, start: str, end: str, doc: str):
 @extensions.register_check_method(statistics=["start", "end", "text", "doc"])
 def span_text_matches_document(data: PolarsData, *, start: str, end: str, text: str, doc: str):
     """text == document text[start:end], in code points."""
-    return data.lazyframe.select((_span(start, end, doc) == pl.col(text)).fill_null(False))
+    return _slice_matches(data.lazyframe, start, end, text, doc)
 
 
 @extensions.register_check_method(statistics=["key", "found"])
@@ -261,9 +290,10 @@ def tokens_match_document(data: PolarsData, *, tokens: str, starts: str, ends: s
     lists = [tokens, starts, ends, tags]
     same_length = pl.all_horizontal([pl.col(c).list.len() == pl.col(tokens).list.len() for c in lists])
     rows = data.lazyframe.with_columns(pl.int_range(pl.len()).alias("_row"))
-    exploded = rows.filter(same_length).explode([tokens, starts, ends]).select(
-        "_row", (pl.col(doc).str.slice(pl.col(starts), pl.col(ends) - pl.col(starts)) == pl.col(tokens)).fill_null(False).alias("ok"))
-    per_row = exploded.group_by("_row").agg(pl.col("ok").all())
+    exploded = rows.filter(same_length).explode([tokens, starts, ends])
+    matches = pl.concat([exploded.select("_row"), _slice_matches(exploded, starts, ends, tokens, doc).select(pl.all().alias("ok"))],
+                        how="horizontal")
+    per_row = matches.group_by("_row").agg(pl.col("ok").all())
     return rows.select("_row", same_length.alias("same")).join(per_row, on="_row", how="left").sort("_row").select(
         (pl.col("same") & pl.col("ok").fill_null(True)).alias("ok"))
 
