@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets import Dataset, DatasetDict, DatasetInfo, List, SplitDict, SplitInfo
 from datasets.info import DatasetInfosDict
@@ -150,7 +151,8 @@ def quoted(value) -> str:
 def _loaded(root: Path, r: ConfigRelease) -> tuple[str, dict]:
     """What `load_dataset` prints for the config and its first row, read from the first row of the
     Parquet (the rest is never loaded: only the row count differs, and it is known)."""
-    ds = DatasetDict({SPLIT: Dataset(pq.ParquetFile(root / r.files[0]).read_row_group(0).slice(0, 1))})
+    first = next(pq.ParquetFile(root / r.files[0]).iter_batches(batch_size=1, use_threads=False))
+    ds = DatasetDict({SPLIT: Dataset(pa.Table.from_batches([first]))})
     return repr(ds).replace("num_rows: 1\n", f"num_rows: {r.num_rows}\n"), ds[SPLIT][0]
 
 
