@@ -1,6 +1,8 @@
 """Validates the tables with their pandera schemas and reports failures by doc id, span id and check."""
 from __future__ import annotations
 
+from functools import cache
+
 import pandera.polars as pa
 import polars as pl
 
@@ -19,12 +21,18 @@ def failures(tables: dict[str, pl.DataFrame], fast: bool = True) -> dict[str, li
     """Every failure of the tables, by table. Every table's rules run first in one pass (schemas/compiled.py);
     pandera validates, and describes, only the tables that fail there (`fast=False`: every table)."""
     frames = {table: view(table, tables) for table in TABLES}
-    schemas = {table: schema(table) for table in TABLES}
+    schemas = _schemas()
     found: dict[str, list[str]] = {}
     for table in failing(schemas, frames) if fast else TABLES:
         if (lines := _pandera_failures(table, schemas[table], frames[table])) is not None:
             found[table] = lines
     return found
+
+
+@cache
+def _schemas() -> dict[str, pa.DataFrameSchema]:
+    """The tables' schemas, built once rather than once per bucket (validation does not change them)."""
+    return {table: schema(table) for table in TABLES}
 
 
 def _pandera_failures(table: str, table_schema: pa.DataFrameSchema, frame: pl.DataFrame) -> list[str] | None:
