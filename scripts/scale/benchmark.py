@@ -6,7 +6,7 @@ For each size a seeded synthetic corpus and Label Studio export (scripts/scale/s
 in a fresh process (so peak RSS is the stage's own):
 - pipeline: the real build (`release.build`), its seconds split by stage: import (read the export
   into the document model and the tables, in worker processes for a large export), validate
-  (pandera, bucket by bucket), write (Parquet shards, card, datasheet);
+  (the pandera rules in one pass per bucket), write (Parquet shards, card, datasheet);
 - floor: each task parsed with orjson, the same span tables built by a minimal converter with no
   checks (the `ner` view with the same tokenizer) and written with pyarrow, in one process;
 - checks floor: the pipeline's checks as plain polars expressions, without pandera;
