@@ -47,7 +47,7 @@ def documents_nested(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
 def _links(db_name: str, db_id: pl.Expr) -> pl.Expr:
     """The kb `normalized` list: one {db_name, db_id} where db_id is set, else empty."""
     link = pl.when(db_id.is_not_null()).then(pl.struct(pl.lit(db_name).alias("db_name"), db_id.alias("db_id")))
-    return pl.concat_list(link).list.drop_nulls()
+    return pl.concat_list(link).list.filter(pl.element().is_not_null())  # not list.drop_nulls: 20x slower on structs (polars 2.1)
 
 
 def _offsets(start: pl.Expr, end: pl.Expr) -> pl.Expr:

@@ -6,7 +6,7 @@ For each size a seeded synthetic corpus and Label Studio export (scripts/scale/s
 measurement in a fresh process (so peak memory is its own), `runs` times, keeping the medians:
 - pipeline-1 / pipeline-all: the real build (`build.build`) with the export read in its own process, and
   with a worker process per core; seconds and CPU seconds by stage: import (the corpus and the export into the
-  tables), validate (the pandera schemas, bucket by bucket), write (Parquet shards, card, datasheet, Croissant);
+  tables), validate (the pandera rules, in one pass per bucket), write (Parquet shards, card, datasheet, Croissant);
 - floor: scripts/scale/floor.py, the same work the plain way (the same Parquet, byte for byte, every schema
   rule in plain polars), in one process;
 - reference: the plain script a user would otherwise write (orjson, `datasets.Dataset.from_list().to_parquet()`,
