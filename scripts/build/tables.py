@@ -121,7 +121,7 @@ def _raw_columns(annotated: AnnotatedDocument) -> Iterator[dict[str, list]]:
 
 def documents_frame(docs) -> pl.DataFrame:
     docs, columns = list(docs), Columns("documents")
-    columns.add(_attributes(docs, columns.values))
+    columns.add(_attributes(docs, columns.schema.names))
     return columns.frame().sort(SORT_KEYS["documents"])
 
 
