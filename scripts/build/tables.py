@@ -52,32 +52,28 @@ class Columns:
         return pl.from_arrow(pa.Table.from_arrays(arrays, schema=self.schema))
 
 
-def _attributes(objects: list, names) -> dict[str, list]:
+def _attribute_columns(objects: list, names) -> dict[str, list]:
+    """{name: each object's attribute of that name}"""
     return {name: list(map(attrgetter(name), objects)) for name in names}
-
-
-def _span_ids(doc_id: str, layer: str, spans: list[Span]) -> list[str]:
-    prefix = f"{doc_id}:{LAYER_LETTER[layer]}"
-    return [f"{prefix}{s.start}-{s.end}" for s in spans]
 
 
 def _span_columns(doc: Document, layer: str, spans: list[Span]) -> dict[str, list]:
     """The columns every span table has, but the provenance ids."""
     text = doc.text
-    return {"doc_id": [doc.doc_id] * len(spans), "span_id": _span_ids(doc.doc_id, layer, spans), **_attributes(spans, ("start", "end")),
-            "text": [text[s.start:s.end] for s in spans]}
+    return {"doc_id": [doc.doc_id] * len(spans), "span_id": [span_id(doc.doc_id, layer, s) for s in spans],
+            **_attribute_columns(spans, ("start", "end")), "text": [text[s.start:s.end] for s in spans]}
 
 
 def _layer_columns(doc: Document, layer: str, spans: list) -> dict[str, list]:
     """The layer's own columns of its spans (as annotated, nothing derived)."""
     if layer == "entities":
-        return _attributes(spans, ("label", "entity_id", "canonical_name"))
+        return _attribute_columns(spans, ("label", "entity_id", "canonical_name"))
     if layer == "claims":
         cues, text = [c.cue for c in spans], doc.text
         return {"claimant_span_id": [span_id(doc.doc_id, "entities", c.claimant) if c.claimant else None for c in spans],
                 "cue_start": [c.start for c in cues], "cue_end": [c.end for c in cues], "cue_text": [text[c.start:c.end] for c in cues],
-                **_attributes(spans, ("claimant_type", "claim_kind", "claim_group_id"))}
-    return _attributes(spans, ("value", "value_max", "unit", "approx", "kind"))
+                **_attribute_columns(spans, ("claimant_type", "claim_kind", "claim_group_id"))}
+    return _attribute_columns(spans, ("value", "value_max", "unit", "approx", "kind"))
 
 
 def _provenance_columns(spans: list[Span], names: tuple[str, ...]) -> dict[str, list]:
@@ -121,7 +117,7 @@ def _raw_columns(annotated: AnnotatedDocument) -> Iterator[dict[str, list]]:
 
 def documents_frame(docs) -> pl.DataFrame:
     docs, columns = list(docs), Columns("documents")
-    columns.add(_attributes(docs, columns.schema.names))
+    columns.add(_attribute_columns(docs, columns.schema.names))
     return columns.frame().sort(SORT_KEYS["documents"])
 
 
