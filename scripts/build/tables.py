@@ -1,6 +1,9 @@
 """The document model as the published tables (polars frames in the column order of schemas.tables)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from operator import attrgetter
+
 import polars as pl
 import pyarrow as pa
 
@@ -24,77 +27,98 @@ def span_id(doc_id: str, layer: str, span: Span) -> str:
     return f"{doc_id}:{LAYER_LETTER[layer]}{span.start}-{span.end}"
 
 
-def _span_row(doc: Document, layer: str, span: Span) -> dict:
-    return {
-        "doc_id": doc.doc_id, "span_id": span_id(doc.doc_id, layer, span),
-        "start": span.start, "end": span.end, "text": span.text_in(doc),
-        "ls_task_id": span.source.task_id, "ls_annotation_id": span.source.annotation_id,
-        "ls_region_id": span.source.region_id,
-    }
+class Columns:
+    """One table's rows gathered column by column (a list per column, not a dict per row: far cheaper to make
+    and to convert), then one Arrow array per column in the table's declared dtypes."""
+
+    def __init__(self, table: str) -> None:
+        self.schema = arrow_schema(table)
+        self.values: dict[str, list] = {name: [] for name in self.schema.names}
+
+    def add(self, columns: dict[str, list]) -> None:
+        """Rows given column by column (lists of one length); a column not given is null in them."""
+        if unknown := columns.keys() - self.values.keys():
+            raise ValueError(f"no column(s) {sorted(unknown)} in {self.schema.names}")
+        height = len(next(iter(columns.values()), ()))
+        for name, values in self.values.items():
+            values += columns[name] if name in columns else [None] * height
+
+    def add_rows(self, rows: list[dict]) -> None:
+        self.add({name: [row[name] for row in rows] for name in rows[0]} if rows else {})
+
+    def frame(self) -> pl.DataFrame:
+        """The rows as a frame (through Arrow: much faster than polars for list columns)."""
+        arrays = [pa.array(self.values[field.name], field.type) for field in self.schema]
+        return pl.from_arrow(pa.Table.from_arrays(arrays, schema=self.schema))
 
 
-def _document_row(doc: Document) -> dict:
-    return {
-        "doc_id": doc.doc_id, "text": doc.text, "text_sha256": doc.text_sha256, "n_chars": doc.n_chars,
-        "title": doc.title, "publisher": doc.publisher, "published": doc.published,
-        "language": doc.language, "source_file": doc.source_file, "rights": doc.rights,
-    }
+def _attribute_columns(objects: list, names) -> dict[str, list]:
+    """{name: each object's attribute of that name}"""
+    return {name: list(map(attrgetter(name), objects)) for name in names}
 
 
+def _span_columns(doc: Document, layer: str, spans: list[Span]) -> dict[str, list]:
+    """The columns every span table has, but the provenance ids."""
+    text = doc.text
+    return {"doc_id": [doc.doc_id] * len(spans), "span_id": [span_id(doc.doc_id, layer, s) for s in spans],
+            **_attribute_columns(spans, ("start", "end")), "text": [text[s.start:s.end] for s in spans]}
 
-def _layer_values(doc: Document, layer: str, span) -> dict:
-    """The layer's own columns of a span (as annotated, nothing derived)."""
+
+def _layer_columns(doc: Document, layer: str, spans: list) -> dict[str, list]:
+    """The layer's own columns of its spans (as annotated, nothing derived)."""
     if layer == "entities":
-        return {"label": span.label, "entity_id": span.entity_id, "canonical_name": span.canonical_name}
+        return _attribute_columns(spans, ("label", "entity_id", "canonical_name"))
     if layer == "claims":
-        return {"claimant_span_id": span_id(doc.doc_id, "entities", span.claimant) if span.claimant else None,
-                "claimant_type": span.claimant_type, "cue_start": span.cue.start, "cue_end": span.cue.end,
-                "cue_text": span.cue.text_in(doc), "claim_kind": span.claim_kind, "claim_group_id": span.claim_group_id}
-    return {"value": span.value, "value_max": span.value_max, "unit": span.unit, "approx": span.approx, "kind": span.kind}
+        cues, text = [c.cue for c in spans], doc.text
+        return {"claimant_span_id": [span_id(doc.doc_id, "entities", c.claimant) if c.claimant else None for c in spans],
+                "cue_start": [c.start for c in cues], "cue_end": [c.end for c in cues], "cue_text": [text[c.start:c.end] for c in cues],
+                **_attribute_columns(spans, ("claimant_type", "claim_kind", "claim_group_id"))}
+    return _attribute_columns(spans, ("value", "value_max", "unit", "approx", "kind"))
 
 
-def _rows(annotated: AnnotatedDocument) -> dict[str, list[dict]]:
-    doc, claims = annotated.doc, annotated.claims
-    rows = {layer: [{**_span_row(doc, layer, s), **_layer_values(doc, layer, s)} for s in getattr(annotated, layer)]
-            for layer in SPAN_LAYERS}
-    claim_spans, figures = [(c.start, c.end) for c in claims], annotated.figures
-    figure_spans = [(f.start, f.end) for f in figures]
-    parents = innermost_containers(claim_spans, claim_spans)  # the innermost other claim around each: a quote in a report
-    for row, parent, inside in zip(rows["claims"], parents, contained(claim_spans, figure_spans)):
-        row["parent_claim_span_id"] = None if parent is None else span_id(doc.doc_id, "claims", claims[parent])
-        row["figure_span_ids"] = [span_id(doc.doc_id, "figures", figures[i]) for i in inside]
-    for row, claim in zip(rows["figures"], innermost_containers(figure_spans, claim_spans)):
-        row["claim_span_id"] = None if claim is None else span_id(doc.doc_id, "claims", claims[claim])
-    return rows
+def _provenance_columns(spans: list[Span], names: tuple[str, ...]) -> dict[str, list]:
+    """ls_<name> of each span's Provenance."""
+    sources = [s.source for s in spans]
+    return {f"ls_{name}": list(map(attrgetter(name), sources)) for name in names}
+
+
+def _gold_columns(annotated: AnnotatedDocument) -> dict[str, dict[str, list]]:
+    """The gold layers' columns of one document."""
+    doc, claims, figures = annotated.doc, annotated.claims, annotated.figures
+    columns = {}
+    for layer in SPAN_LAYERS:
+        spans = getattr(annotated, layer)
+        columns[layer] = {**_span_columns(doc, layer, spans), **_layer_columns(doc, layer, spans),
+                          **_provenance_columns(spans, ("task_id", "annotation_id", "region_id"))}
+    claim_spans, figure_spans = [(c.start, c.end) for c in claims], [(f.start, f.end) for f in figures]
+    claim_ids, figure_ids = columns["claims"]["span_id"], columns["figures"]["span_id"]
+    # the innermost other claim around each claim (a quote in a report), the figures inside it, the claim around each figure
+    columns["claims"]["parent_claim_span_id"] = [None if i is None else claim_ids[i] for i in innermost_containers(claim_spans, claim_spans)]
+    columns["claims"]["figure_span_ids"] = [[figure_ids[i] for i in inside] for inside in contained(claim_spans, figure_spans)]
+    columns["figures"]["claim_span_id"] = [None if i is None else claim_ids[i] for i in innermost_containers(figure_spans, claim_spans)]
+    return columns
 
 
 RAW_COLUMNS = {c.name for c in TABLES["annotations_raw"]}
 
 
-def _raw_rows(annotated: AnnotatedDocument) -> list[dict]:
-    """One row per span of one annotation (annotations_raw)."""
+def _raw_columns(annotated: AnnotatedDocument) -> Iterator[dict[str, list]]:
+    """The columns of each layer of one annotation in annotations_raw (those of other layers left out)."""
     doc = annotated.doc
     coverage = annotated.coverage or (0, doc.n_chars)
-    rows = []
     for layer in SPAN_LAYERS:
-        for s in getattr(annotated, layer):
-            values = {("figure_kind" if k == "kind" else k): v for k, v in _layer_values(doc, layer, s).items()}
-            rows.append({
-                "doc_id": doc.doc_id, "annotator": annotated.annotator, "ls_annotation_id": s.source.annotation_id,
-                "ls_region_id": s.source.region_id, "ground_truth": annotated.ground_truth, "coverage_start": coverage[0], "coverage_end": coverage[1],
-                "layer": layer, "span_id": span_id(doc.doc_id, layer, s), "start": s.start, "end": s.end, "text": s.text_in(doc),
-                **{k: v for k, v in values.items() if k in RAW_COLUMNS},
-            })
-    return rows
-
-
-def unsorted_frame(table: str, rows: list[dict]) -> pl.DataFrame:
-    """Rows as a frame with the declared columns and dtypes (through Arrow: much faster than polars for list columns)."""
-    return pl.from_arrow(pa.Table.from_pylist(rows, schema=arrow_schema(table)))
+        spans = getattr(annotated, layer)
+        n = len(spans)
+        values = {("figure_kind" if k == "kind" else k): v for k, v in _layer_columns(doc, layer, spans).items()}
+        yield {"annotator": [annotated.annotator] * n, **_provenance_columns(spans, ("annotation_id", "region_id")),
+               "ground_truth": [annotated.ground_truth] * n, "coverage_start": [coverage[0]] * n, "coverage_end": [coverage[1]] * n,
+               "layer": [layer] * n, **_span_columns(doc, layer, spans), **{k: v for k, v in values.items() if k in RAW_COLUMNS}}
 
 
 def documents_frame(docs) -> pl.DataFrame:
-    return unsorted_frame("documents", [_document_row(d) for d in docs]).sort(SORT_KEYS["documents"])
+    docs, columns = list(docs), Columns("documents")
+    columns.add(_attribute_columns(docs, columns.schema.names))
+    return columns.frame().sort(SORT_KEYS["documents"])
 
 
 def sorted_tables(parts: dict[str, list[pl.DataFrame]], documents: pl.DataFrame) -> dict[str, pl.DataFrame]:
@@ -109,24 +133,25 @@ class TableBuilder:
     Entities the `ner` view cannot place are collected in `problems`."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, list[dict]] = {table: [] for table in BUILT_TABLES}
+        self.columns = {table: Columns(table) for table in BUILT_TABLES}
         self.problems: list[str] = []
 
     def add_gold(self, gold: AnnotatedDocument) -> None:
-        for layer, layer_rows in _rows(gold).items():
-            self.rows[layer] += layer_rows
+        for layer, columns in _gold_columns(gold).items():
+            self.columns[layer].add(columns)
         try:
-            self.rows["ner"] += sentence_rows(gold)
+            self.columns["ner"].add_rows(sentence_rows(gold))
         except InputError as err:
             self.problems += err.problems
 
     def add_annotation(self, annotated: AnnotatedDocument) -> None:
-        self.rows["annotations_raw"] += _raw_rows(annotated)
+        for columns in _raw_columns(annotated):
+            self.columns["annotations_raw"].add(columns)
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """The rows as unsorted frames (the rows are released)."""
-        frames = {table: unsorted_frame(table, rows) for table, rows in self.rows.items()}
-        self.rows = {table: [] for table in BUILT_TABLES}
+        frames = {table: columns.frame() for table, columns in self.columns.items()}
+        self.columns = {table: Columns(table) for table in BUILT_TABLES}
         return frames
 
 

@@ -26,7 +26,6 @@ from scripts.core.export_model import (
     LINE,
     Annotation,
     Annotator,
-    ChoicesItem,
     LabelsItem,
     NumberItem,
     RelationItem,
@@ -56,6 +55,9 @@ ATTRIBUTES_BY_KIND = {
     vocab.CUE: (),
 }
 ATTRIBUTE_TAGS = {name for names in ATTRIBUTES_BY_KIND.values() for name in names}
+# Per kind of region: the attributes it must have (non-empty) and those from a closed vocabulary, in declared order.
+REQUIRED_BY_KIND = {kind: tuple(n for n in names if n not in vocab.OPTIONAL_ATTRIBUTES) for kind, names in ATTRIBUTES_BY_KIND.items()}
+CHOICES_BY_KIND = {kind: tuple(n for n in names if n in vocab.CHOICE_ATTRIBUTES) for kind, names in ATTRIBUTES_BY_KIND.items()}
 # Label Studio <Number> tags: results {"type": "number", "value": {"number": 10000}}. A textarea result
 # ({"text": ["10000.0"]}, the older config's) is still read, but the labeling UI crashes on selecting a
 # region whose Number control got one, so the writer gives numbers only (and a restore converts them).
@@ -63,7 +65,10 @@ NUMBER_ATTRIBUTES = ("value", "value_max")
 # Free-text attributes are published: ids match their pattern, names are one line.
 ATTRIBUTE_PATTERNS = {"entity_id": ID_PATTERNS["entity_id"], "claim_group_id": ID_PATTERNS["claim_group_id"],
                       "canonical_name": LINE, "unit": LINE}
+ATTRIBUTE_REGEXES = {name: re.compile(pattern) for name, pattern in ATTRIBUTE_PATTERNS.items()}
 TEXT_TAG = "text"
+
+
 class Problems:
     """Collects problems, each prefixed with where it is (and made `safe`)."""
 
@@ -78,27 +83,22 @@ class Problems:
             raise InputError(self.items)
 
 
-@dataclass
 class Region:
-    id: str
-    tag: str  # entity | span
-    label: str
-    start: int
-    end: int
-    annotation: str  # where the annotation is (export, task, document, annotation)
-    attributes: dict[str, str] = field(default_factory=dict)
-    links: list[tuple[str, "Region"]] = field(default_factory=list)  # (relation label, other end)
-    refused: bool = False  # an attribute was refused (and reported)
+    """A span region of an annotation while its attributes and relations join it (many are made: slots, no dataclass)."""
+
+    __slots__ = ("id", "label", "start", "end", "annotation", "kind", "attributes", "links", "refused")
+
+    def __init__(self, id: str, tag: str, label: str, start: int, end: int, annotation: str) -> None:
+        self.id, self.label, self.start, self.end = id, label, start, end
+        self.annotation = annotation  # where the annotation is (export, task, document, annotation)
+        self.kind = vocab.ENTITY_TAG if tag == vocab.ENTITY_TAG else label  # entity, or CLAIM, CUE, FIGURE
+        self.attributes: dict[str, Any] = {}
+        self.links: list[tuple[str, Region]] = []  # (relation label, other end)
+        self.refused = False  # an attribute was refused (and reported)
 
     @property
     def where(self) -> str:
         return f"{self.annotation}, region {self.id} [{self.label} {self.start}-{self.end}]"
-
-    @property
-    def kind(self) -> str:
-        """entity, or the label of a span region (CLAIM, CUE, FIGURE)."""
-        return vocab.ENTITY_TAG if self.tag == vocab.ENTITY_TAG else self.label
-
 
 
 @dataclass
@@ -313,9 +313,6 @@ def _gold_annotation(where: str, live: list[AnnotatedDocument], any_annotation: 
     return None
 
 
-ATTRIBUTE_ITEMS = (TextAreaItem, ChoicesItem, NumberItem)
-
-
 def read_result(where: str, result: list[dict], doc: Document, problems: Problems) -> AnnotatedDocument:
     """Result items (as `to_result` writes them, or a prediction's) read into the document model."""
     try:
@@ -329,10 +326,16 @@ def read_result(where: str, result: list[dict], doc: Document, problems: Problem
 
 def _read_annotation(where: str, task_id: int, annotation: Annotation, doc: Document, problems: Problems) -> AnnotatedDocument:
     out = AnnotatedDocument(doc)
-    labels = [r for r in annotation.result if isinstance(r, LabelsItem)]
-    relations = [r for r in annotation.result if isinstance(r, RelationItem)]
-    attributes = [r for r in annotation.result if isinstance(r, ATTRIBUTE_ITEMS) and r.from_name != vocab.COVERAGE_TAG]
-    if coverage := [r for r in annotation.result if isinstance(r, ATTRIBUTE_ITEMS) and r.from_name == vocab.COVERAGE_TAG]:
+    labels, relations, attributes, coverage = [], [], [], []
+    for item in annotation.result:  # one pass: the model's items are exactly these types
+        kind = type(item)
+        if kind is LabelsItem:
+            labels.append(item)
+        elif kind is RelationItem:
+            relations.append(item)
+        else:
+            (coverage if item.from_name == vocab.COVERAGE_TAG else attributes).append(item)
+    if coverage:
         out.coverage = _coverage(where, coverage, doc, problems)
     regions, rejected = _read_regions(where, labels, doc, problems)
     if rejected:  # attributes and relations of a rejected region are not reported again
@@ -340,7 +343,7 @@ def _read_annotation(where: str, task_id: int, annotation: Annotation, doc: Docu
         relations = [r for r in relations if r.from_id not in rejected and r.to_id not in rejected]
     _join_attributes(where, attributes, regions, problems)
     _join_relations(where, relations, regions, problems)
-    source = lambda r: Provenance(task_id=task_id, annotation_id=annotation.id, region_id=r.id)  # noqa: E731
+    source = lambda r: Provenance(task_id, annotation.id, r.id)  # noqa: E731
     for region in regions.values():
         kind = region.kind
         if region.refused:
@@ -378,51 +381,50 @@ def _coverage(where: str, items: list, doc: Document, problems: Problems) -> Opt
 
 
 def _read_regions(where: str, result: list[LabelsItem], doc: Document, problems: Problems) -> tuple[dict[str, Region], set]:
-    """The span regions by id, and the ids of those rejected (each reported once)."""
+    """The span regions by id, and the ids of those rejected (each reported once, its place named only then)."""
     regions: dict[str, Region] = {}
     rejected: set = set()
     for item in result:
-        rid, value = item.id, item.value
-        at = f"{where}, region {rid}"
-        rejected.add(rid)
-        tag, labels = item.from_name, value.labels
-        if tag not in LABEL_TAGS:
-            problems.add(at, f"unknown from_name {tag!r} (expected one of {sorted(LABEL_TAGS)})")
+        rid = item.id
+        problem = _region_problem(item, doc.text) or ("region id used twice in one annotation" if rid in regions else None)
+        if problem:
+            problems.add(f"{where}, region {rid}", problem)
+            rejected.add(rid)
             continue
-        if item.to_name != TEXT_TAG:
-            problems.add(at, f"to_name {item.to_name!r} is not {TEXT_TAG!r}")
-            continue
-        if len(labels) != 1:
-            problems.add(at, f"a region needs exactly one label, found {labels!r}")
-            continue
-        if labels[0] not in LABEL_TAGS[tag]:
-            problems.add(at, f"unknown label {labels[0]!r} for {tag!r} (expected one of {', '.join(LABEL_TAGS[tag])})")
-            continue
-        start, end = value.start, value.end
-        if not 0 <= start < end <= len(doc.text):
-            problems.add(at, f"offsets {start}-{end} are not within 0 <= start < end <= {len(doc.text)} (text length)")
-            continue
-        if not _value_text_ok(at, value.text, doc.text, start, end, problems):
-            continue
-        if rid in regions:
-            problems.add(at, "region id used twice in one annotation")
-            continue
-        regions[rid] = Region(id=rid, tag=tag, label=labels[0], start=start, end=end, annotation=where)
+        value = item.value
+        regions[rid] = Region(rid, item.from_name, value.labels[0], value.start, value.end, where)
         rejected.discard(rid)
     return regions, rejected
 
 
-def _value_text_ok(at: str, value_text: Any, text: str, start: int, end: int, problems: Problems) -> bool:
+def _region_problem(item: LabelsItem, text: str) -> Optional[str]:
+    """What is wrong with a span region on its own, or None."""
+    tag, value = item.from_name, item.value
+    labels = value.labels
+    if tag not in LABEL_TAGS:
+        return f"unknown from_name {tag!r} (expected one of {sorted(LABEL_TAGS)})"
+    if item.to_name != TEXT_TAG:
+        return f"to_name {item.to_name!r} is not {TEXT_TAG!r}"
+    if len(labels) != 1:
+        return f"a region needs exactly one label, found {labels!r}"
+    if labels[0] not in LABEL_TAGS[tag]:
+        return f"unknown label {labels[0]!r} for {tag!r} (expected one of {', '.join(LABEL_TAGS[tag])})"
+    start, end = value.start, value.end
+    if not 0 <= start < end <= len(text):
+        return f"offsets {start}-{end} are not within 0 <= start < end <= {len(text)} (text length)"
+    return _value_text_problem(value.text, text, start, end)
+
+
+def _value_text_problem(value_text: Optional[str], text: str, start: int, end: int) -> Optional[str]:
     """Label Studio's copy of the span must agree with the slice; it writes a newline as backslash-n."""
     sliced = text[start:end]
     if value_text is None or value_text in (sliced, sliced.replace("\n", "\\n")):
-        return True
+        return None
     hint = ""
     utf16 = text.encode("utf-16-le")[2 * start:2 * end].decode("utf-16-le", errors="replace")
     if value_text in (utf16, utf16.replace("\n", "\\n")):
         hint = " (the offsets look like UTF-16 code units; they must be code points)"
-    problems.add(at, f"value.text {value_text!r} differs from the corpus text {sliced!r} at {start}-{end}{hint}")
-    return False
+    return f"value.text {value_text!r} differs from the corpus text {sliced!r} at {start}-{end}{hint}"
 
 
 def _join_attributes(where: str, result: list, regions: dict[str, Region], problems: Problems) -> None:
@@ -438,8 +440,8 @@ def _join_attributes(where: str, result: list, regions: dict[str, Region], probl
         if name not in ATTRIBUTES_BY_KIND[region.kind]:
             problems.add(region.where, f"attribute {name!r} does not apply to a {region.label} span")
             continue
-        values = [item.value.number] if isinstance(item, NumberItem) else item.value.text if isinstance(item, TextAreaItem) \
-            else item.value.choices
+        kind = type(item)
+        values = [item.value.number] if kind is NumberItem else item.value.text if kind is TextAreaItem else item.value.choices
         if len(values) != 1:
             problems.add(region.where, f"attribute {name!r} needs exactly one value, found {values!r}")
             continue
@@ -447,51 +449,60 @@ def _join_attributes(where: str, result: list, regions: dict[str, Region], probl
             problems.add(region.where, f"attribute {name!r} given twice")
             continue
         value = values[0].strip() if isinstance(values[0], str) else values[0]
-        if name in ATTRIBUTE_PATTERNS and value and not re.fullmatch(ATTRIBUTE_PATTERNS[name], value):
+        if name in ATTRIBUTE_REGEXES and value and not ATTRIBUTE_REGEXES[name].fullmatch(value):
             problems.add(region.where, f"{name} {value!r} does not match the pattern {ATTRIBUTE_PATTERNS[name]} (docs/bad-input.md: ids and names)")
             region.refused = True
             continue
         region.attributes[name] = value
 
 
+ROLE_OF = {vocab.ENTITY_TAG: vocab.CLAIMANT_RELATION, vocab.CUE: vocab.CUE_RELATION}  # a claim's link to a region of that kind
+
+
 def _join_relations(where: str, result: list[RelationItem], regions: dict[str, Region], problems: Problems) -> None:
     """Each relation joins a CLAIM to its claimant (an entity) or to its CUE; direction is not relied on."""
     for item in result:
         ends = [regions.get(item.from_id), regions.get(item.to_id)]
-        at = f"{where}, relation {item.from_id} -> {item.to_id}"
-        if None in ends:
-            problems.add(at, "relation points to a region that is not in the annotation")
+        problem = _relation_problem(item, ends)
+        if problem:
+            problems.add(f"{where}, relation {item.from_id} -> {item.to_id}", problem)
             continue
-        claims = [r for r in ends if r.kind == vocab.CLAIM]
-        if len(claims) != 1:
-            problems.add(at, "a relation joins exactly one CLAIM to an entity (claimant) or a CUE")
-            continue
-        claim, other = claims[0], ends[1] if ends[0] is claims[0] else ends[0]
-        role = {vocab.ENTITY_TAG: vocab.CLAIMANT_RELATION, vocab.CUE: vocab.CUE_RELATION}.get(other.kind)
-        given = item.labels
-        if role is None:
-            problems.add(at, f"a claim can link only to an entity or a CUE, not to a {other.label}")
-        elif any(label != role for label in given):
-            problems.add(at, f"relation labelled {given} but joins a claim to a {other.label} (expected {role!r})")
-        else:
-            claim.links.append((role, other))
-            other.links.append((role, claim))
+        claim, other = ends if ends[0].kind == vocab.CLAIM else ends[::-1]
+        role = ROLE_OF[other.kind]
+        claim.links.append((role, other))
+        other.links.append((role, claim))
 
 
-def _required(region: Region, names: tuple[str, ...], problems: Problems) -> Optional[dict[str, str]]:
-    missing = [n for n in names if n not in vocab.OPTIONAL_ATTRIBUTES and region.attributes.get(n) in (None, "")]
+def _relation_problem(item: RelationItem, ends: list[Optional[Region]]) -> Optional[str]:
+    """What is wrong with a relation between these regions, or None."""
+    if None in ends:
+        return "relation points to a region that is not in the annotation"
+    claims = [r for r in ends if r.kind == vocab.CLAIM]
+    if len(claims) != 1:
+        return "a relation joins exactly one CLAIM to an entity (claimant) or a CUE"
+    other = ends[1] if ends[0] is claims[0] else ends[0]
+    role, given = ROLE_OF.get(other.kind), item.labels
+    if role is None:
+        return f"a claim can link only to an entity or a CUE, not to a {other.label}"
+    if any(label != role for label in given):
+        return f"relation labelled {given} but joins a claim to a {other.label} (expected {role!r})"
+    return None
+
+
+def _required(region: Region, problems: Problems) -> Optional[dict[str, str]]:
+    attributes = region.attributes
+    missing = [n for n in REQUIRED_BY_KIND[region.kind] if attributes.get(n) in (None, "")]
     if missing:
         problems.add(region.where, f"missing attribute(s) {', '.join(missing)}")
         return None
-    bad = [(n, region.attributes[n]) for n in names
-           if n in vocab.CHOICE_ATTRIBUTES and n in region.attributes and region.attributes[n] not in vocab.CHOICE_ATTRIBUTES[n]]
+    bad = [(n, attributes[n]) for n in CHOICES_BY_KIND[region.kind] if n in attributes and attributes[n] not in vocab.CHOICE_ATTRIBUTES[n]]
     for name, value in bad:
         problems.add(region.where, f"unknown {name} {value!r} (expected one of {', '.join(vocab.CHOICE_ATTRIBUTES[name])})")
     return None if bad else region.attributes
 
 
 def _entity(region: Region, source: Provenance, problems: Problems) -> Optional[Entity]:
-    attrs = _required(region, vocab.ENTITY_ATTRIBUTES, problems)
+    attrs = _required(region, problems)
     if attrs is None:
         return None
     return Entity(region.start, region.end, source, label=region.label,
@@ -512,7 +523,7 @@ def _number(region: Region, name: str, problems: Problems) -> Optional[float]:
 
 
 def _figure(region: Region, source: Provenance, problems: Problems) -> Optional[Figure]:
-    attrs = _required(region, vocab.FIGURE_ATTRIBUTES, problems)
+    attrs = _required(region, problems)
     if attrs is None:
         return None
     value = _number(region, "value", problems)
@@ -528,7 +539,7 @@ def _figure(region: Region, source: Provenance, problems: Problems) -> Optional[
 
 
 def _claim(region: Region, source, problems: Problems) -> Optional[Claim]:
-    attrs = _required(region, vocab.CLAIM_ATTRIBUTES, problems)
+    attrs = _required(region, problems)
     cues = [r for role, r in region.links if role == vocab.CUE_RELATION]
     claimants = [r for role, r in region.links if role == vocab.CLAIMANT_RELATION]
     if len(cues) != 1:
