@@ -120,3 +120,23 @@ def test_a_users_own_build_folder_is_never_deleted(two_releases, tmp_path):
     (mine / "todo.txt").write_text("mine", encoding="utf-8")
     build(FIXTURE_CORPUS, exports["B"], root)
     assert (mine / "todo.txt").read_text(encoding="utf-8") == "mine" and released(root) == digests["B"]
+
+
+def test_a_build_killed_while_removing_its_staging_folder_leaves_nothing(tmp_path):
+    from scripts.build.pipeline import staging_folder
+
+    root = tmp_path / "release"
+    root.mkdir()
+    (root / ".build-mine").mkdir()
+    (root / ".build-mine" / "keep.txt").write_text("a user's own folder")
+    with staging_folder(root) as staging:
+        (staging / "data").mkdir()
+        (staging / "data" / "x.parquet").write_bytes(b"x")
+    assert sorted(p.name for p in root.glob(".build-*")) == [".build-mine"]
+    for killed_after in ("children", "marker"):  # the states a kill can leave between the steps of remove_staging
+        staging = root / f".build-killed-{killed_after}"
+        staging.mkdir()
+        if killed_after == "children":
+            (staging / OWNER).touch()
+        assert recover(root) == []
+        assert sorted(p.name for p in root.glob(".build-*")) == [".build-mine"]

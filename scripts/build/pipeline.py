@@ -151,9 +151,22 @@ RELEASED = ("data", *CARD_FILES, CROISSANT)  # CARD_FILES are read from the rele
 @contextlib.contextmanager
 def staging_folder(release_root: Path):
     """A new staging folder in the release root, marked as this project's, removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix=STAGING_PREFIX, dir=release_root) as tmp:
-        (Path(tmp) / OWNER).touch()
-        yield Path(tmp)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=release_root))
+    (staging / OWNER).touch()
+    try:
+        yield staging
+    finally:
+        remove_staging(staging)
+
+
+def remove_staging(staging: Path) -> None:
+    """Everything but the marker, then the marker, then the empty folder: killed at any point, what is left is
+    either still marked (`recover` removes it) or empty."""
+    for child in staging.iterdir():
+        if child.name != OWNER:
+            shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+    (staging / OWNER).unlink(missing_ok=True)
+    staging.rmdir()
 
 
 @contextlib.contextmanager
@@ -214,10 +227,12 @@ def roll_back(staging: Path, release_root: Path) -> list[str]:
 
 def recover(release_root: Path) -> list[str]:
     """Rolls back every swap a killed build left unfinished and removes its staging folders (only folders
-    a build made: a user's own `.build-something` is left alone)."""
+    a build made, and empty ones: a user's own `.build-something` with anything in it is left alone)."""
     restored = []
     for staging in sorted(release_root.glob(f"{STAGING_PREFIX}*")):
         if (staging / OWNER).is_file():
             restored += roll_back(staging, release_root)
-            shutil.rmtree(staging, ignore_errors=True)
+            remove_staging(staging)
+        elif staging.is_dir() and not any(staging.iterdir()):  # a build killed between its marker and its folder
+            staging.rmdir()
     return restored
