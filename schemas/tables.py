@@ -223,10 +223,10 @@ def _slice_matches(frame: pl.LazyFrame, start: str, end: str, text: str, doc: st
     short = pl.when(~long & within).then(pl.col(doc)).str.slice(pl.col(start).clip(0), length) == pl.col(text)
     if "doc_id" not in frame.collect_schema().names():
         return frame.select(short.fill_null(False).alias(text))
-    offsets = _byte_offsets(frame, doc)
-    rows = frame.select("doc_id", doc, text, start, end, pl.col(start).cast(pl.Int64).alias("_s"), pl.col(end).cast(pl.Int64).alias("_e"))
-    for column, byte in (("_s", "_bs"), ("_e", "_be")):
-        rows = rows.join(offsets.rename({"_at": column, "_byte": byte}), on=["doc_id", column], how="left", maintain_order="left")
+    offsets, keys = _byte_offsets(frame, doc), frame.select("doc_id", pl.col(start).cast(pl.Int64).alias("_s"), pl.col(end).cast(pl.Int64).alias("_e"))
+    for column, byte in (("_s", "_bs"), ("_e", "_be")):  # the texts stay out of the joins, which would copy them per row
+        keys = keys.join(offsets.rename({"_at": column, "_byte": byte}), on=["doc_id", column], how="left", maintain_order="left")
+    rows = pl.concat([frame.select(doc, text, start, end), keys.select("_bs", "_be")], how="horizontal")
     sliced = (pl.when(long & within).then(pl.col(doc)).cast(pl.Binary).bin.slice(pl.col("_bs"), (pl.col("_be") - pl.col("_bs")).clip(0))
               == pl.col(text).cast(pl.Binary))
     return rows.select(pl.when(long).then(sliced).otherwise(short).fill_null(False).alias(text))
