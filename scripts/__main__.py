@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     bench_cmd.add_argument("--runs", type=int, default=3, help="runs of every measurement; the report gives their medians")
     bench_cmd.add_argument("--reference-max", type=int, default=1_000_000, help="largest size for the plain-script reference")
     bench_cmd.add_argument("--scorer-max", type=int, default=1_000_000, help="largest size for the scorer")
+    bench_cmd.add_argument("--all-cores-max", type=int, default=1_000_000, help="largest size for the build with a worker per core")
     bench_cmd.add_argument("--nested", type=int, nargs="*", default=[1_000, 10_000], help="claims in the one-document stress rows")
     for stream in (sys.stdout, sys.stderr):  # any terminal's encoding: a character it lacks never fails a command
         stream.reconfigure(errors="backslashreplace")
@@ -149,7 +150,7 @@ def _benchmark(args) -> int:
     from scripts.scale import report, run
 
     results = run(args.sizes, args.work, runs=args.runs, reference_max=args.reference_max, scorer_max=args.scorer_max,
-                  nested=tuple(args.nested))
+                  all_cores_max=args.all_cores_max, nested=tuple(args.nested))
     print(report(results))
     if args.json:
         write_atomic(args.json, json.dumps(results, indent=1) + "\n")

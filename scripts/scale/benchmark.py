@@ -349,19 +349,20 @@ def median(runs: list):
 
 
 def run(sizes: list[int], work: Path, seed: int = 0, runs: int = 3, reference_max: int = 1_000_000,
-        scorer_max: int = 1_000_000, nested: tuple[int, ...] = (1_000, 10_000)) -> dict:
+        scorer_max: int = 1_000_000, all_cores_max: int = 1_000_000, nested: tuple[int, ...] = (1_000, 10_000)) -> dict:
     """Every measurement `runs` times in fresh processes, medians kept: per size of synthetic corpus, and per
-    number of claims in the one document of `synth.nested`. The plain-user reference and the scorer run up to
-    their own maximum sizes (at 5M spans the reference would need about 25 GB)."""
+    number of claims in the one document of `synth.nested`. The plain-user reference, the scorer and the
+    all-cores build run up to their own maximum sizes (at 5M spans the reference would need about 25 GB)."""
     from scripts.scale.synth import generate, nested as nested_document
 
-    results: dict = {"runs": runs, "cores": os.cpu_count(), "sizes": [], "nested": []}
+    results: dict = {"runs": runs, "cores": os.cpu_count(), "load_average": [os.getloadavg()[0]], "sizes": [], "nested": []}
+    largest = {"reference": reference_max, "scorer": scorer_max, "pipeline-all": all_cores_max}
     for size in sizes:
         folder = work / f"spans-{size}"
         if not (folder / "export.json").exists():
             shutil.rmtree(folder, ignore_errors=True)
             generate(folder, size, seed)
-        kinds = [k for k in MEASURES if k != "nested" and (k != "reference" or size <= reference_max) and (k != "scorer" or size <= scorer_max)]
+        kinds = [k for k in MEASURES if k != "nested" and size <= largest.get(k, size)]
         if "scorer" in kinds:
             scorer_data(folder, size, seed)
         measured = [{kind: _in_fresh_process(kind, folder) for kind in kinds} for _ in range(runs)]
@@ -372,6 +373,7 @@ def run(sizes: list[int], work: Path, seed: int = 0, runs: int = 3, reference_ma
             shutil.rmtree(folder, ignore_errors=True)
             nested_document(folder, claims)
         results["nested"].append({"claims": claims, **median([_in_fresh_process("nested", folder) for _ in range(runs)])})
+    results["load_average"].append(os.getloadavg()[0])
     return results
 
 
@@ -385,7 +387,8 @@ def _spans(run: dict) -> int:
 
 def report(results: dict) -> str:
     sizes = results["sizes"]
-    lines = [f"Medians of {results['runs']} run(s), each measurement in a fresh process; {results['cores']} cores.", "",
+    lines = [f"Medians of {results['runs']} run(s), each measurement in a fresh process; {results['cores']} cores; load average "
+             f"{results['load_average'][0]:.1f} before, {results['load_average'][1]:.1f} after.", "",
              "The build with one worker against the floor (scripts/scale/floor.py: the same Parquet, every rule in plain polars), "
              "in CPU seconds, wall seconds beside:", "",
              "| spans (gold + raw) | export MB | stage | build CPU s | floor CPU s | ratio (CPU) | build s | floor s | ratio (wall) | peak MB (build / floor) |",
@@ -411,11 +414,12 @@ def report(results: dict) -> str:
               "| spans (gold + raw) | build s, 1 worker | build s, all cores | speed-up | CPU s, all cores | peak MB, 1 worker / all cores "
               "| plain script s | plain script CPU s | plain script peak MB |", "|---|---|---|---|---|---|---|---|---|"]
     for r in sizes:
-        one, every, ref = r["pipeline-1"], r["pipeline-all"], r.get("reference")
-        wall_one, wall_all = sum(one["stages"].values()), sum(every["stages"].values())
+        one, every, ref = r["pipeline-1"], r.get("pipeline-all"), r.get("reference")
+        wall_one = sum(one["stages"].values())
         plain = f"{sum(ref['stages'].values()):.2f} | {sum(ref['stage_cpu_s'].values()):.1f} | {ref['peak_mb']:.0f}" if ref else "not run | | "
-        lines.append(f"| {_spans(one):,} | {wall_one:.2f} | {wall_all:.2f} ({every['workers']} workers) | {wall_one / wall_all:.2f} | "
-                     f"{every['cpu_s']:.1f} | {one['peak_mb']:.0f} / {every['peak_mb']:.0f} | {plain} |")
+        parallel = (f"{sum(every['stages'].values()):.2f} ({every['workers']} workers) | {wall_one / sum(every['stages'].values()):.2f} | "
+                    f"{every['cpu_s']:.1f} | {one['peak_mb']:.0f} / {every['peak_mb']:.0f}") if every else f"not run | | | {one['peak_mb']:.0f} / –"
+        lines.append(f"| {_spans(one):,} | {wall_one:.2f} | {parallel} | {plain} |")
     lines += ["", "| spans (gold + raw) | load_dataset cold s | warm s | pyarrow read_table s | cold / read_table | warm / read_table |",
               "|---|---|---|---|---|---|"]
     for r in sizes:
