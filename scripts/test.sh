@@ -7,4 +7,6 @@ if { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; } && [ "$(id 
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } \
     || echo "could not install Chromium: tests/test_browser.py will say so" >&2
 fi
-exec "$VENV/bin/python" -m pytest "$@"
+# Two workers (pytest-xdist); a module runs whole on one of them, so its server, Spark session or browser is
+# started once. `-n 0` in the arguments runs everything in this process.
+exec "$VENV/bin/python" -m pytest -n 2 --dist loadscope "$@"

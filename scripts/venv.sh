@@ -1,13 +1,11 @@
-# Sourced by build.sh and test.sh: makes .venv from requirements.lock, anew whenever the lock changes.
+# Sourced by build.sh and test.sh: .venv, a link to the venv of this requirements.lock in the user's cache
+# folder (made there on first use, made anew whenever the lock changes: scripts/core/venvs.py).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
-want="$(python3 -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$ROOT/requirements.lock")"
-if [ "$(cat "$VENV/.lock-sha256" 2>/dev/null)" != "$want" ]; then
-  echo "setting up $VENV from requirements.lock (about a minute, once)" >&2
-  rm -rf "$VENV"
-  python3 -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r "$ROOT/requirements.lock"
-  echo "$want" > "$VENV/.lock-sha256"
-fi
 cd "$ROOT"
+made="$(python3 -m scripts.core.venvs venv requirements.lock)"
+if [ "$(readlink "$VENV" 2>/dev/null)" != "$made" ]; then
+  rm -rf "$VENV"  # an older link, or a venv made in the checkout before
+  ln -sfn "$made" "$VENV"
+fi

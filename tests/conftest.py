@@ -4,19 +4,17 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from scripts.build.pipeline import CARD_FILES, build
+from scripts.core.venvs import locked_venv
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_CORPUS = FIXTURES / "corpus"
 FIXTURE_EXPORT = FIXTURES / "export.json"
-DATASETS_ONLY_VENV = ROOT / ".venvs" / "datasets-only"
 
 
 def release_root(path: Path) -> Path:
@@ -45,21 +43,13 @@ def fixture_release(tmp_path_factory) -> Path:
     return root
 
 
-def locked_venv(venv: Path, lock: Path, *install: str) -> Path:
-    """The python of `venv`, made anew (pip install `install`) whenever the sha256 of `lock` changed."""
-    stamp = venv / ".lock-sha256"
-    want = hashlib.sha256(lock.read_bytes()).hexdigest()
-    python = venv / "bin" / "python"
-    if not stamp.exists() or stamp.read_text() != want:
-        shutil.rmtree(venv, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *install], check=True)
-        stamp.write_text(want)
-    return python
+def locked_python(name: str, lock: Path, *install: str) -> Path:
+    """The python of the cached venv `name` for this version of `lock` (scripts/core/venvs.py)."""
+    return locked_venv(name, lock, *install) / "bin" / "python"
 
 
 @pytest.fixture(scope="session")
 def datasets_only_python() -> Path:
     """A venv with only `datasets` (at the locked versions) installed: what an ML practitioner has."""
     lock = ROOT / "requirements.lock"
-    return locked_venv(DATASETS_ONLY_VENV, lock, "-c", str(lock), "datasets")
+    return locked_python("datasets-only", lock, "-c", str(lock), "datasets")

@@ -1,5 +1,5 @@
 """croissant.json: what the build writes is a fresh generation from the release, its FileObjects' sha256 are
-the files', and mlcroissant (in a venv of its own, .venvs/croissant from scripts/croissant.lock) validates it
+the files', and mlcroissant (in a venv of its own, made from scripts/croissant.lock) validates it
 and loads every record set with the Parquet's row counts and the label names."""
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ import subprocess
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import ROOT, locked_venv
+from conftest import ROOT, locked_python
 from schemas.tables import SPLIT, TABLES, class_label_of
 from scripts.build.croissant import CROISSANT, RECORD_SETS, render, vocabulary_id
 from scripts.build.pipeline import dataset_version
 from scripts.core.addresses import addresses_in
 
-CROISSANT_VENV = ROOT / ".venvs" / "croissant"
 CROISSANT_LOCK = ROOT / "scripts" / "croissant.lock"
 # Run in the Croissant venv: validation issues, and every record set's records (bytes decoded), as JSON.
 PROBE = """
@@ -76,7 +75,7 @@ def test_the_metadata_is_the_release_s_and_names_no_one():
 
 @pytest.fixture(scope="module")
 def croissant_python():
-    return locked_venv(CROISSANT_VENV, CROISSANT_LOCK, "--no-deps", "-r", str(CROISSANT_LOCK))
+    return locked_python("croissant", CROISSANT_LOCK)
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
-"""The `ner` score against seqeval itself: seqeval 1.2.2 in its own venv (.venvs/seqeval from scripts/seqeval.lock;
+"""The `ner` score against seqeval itself: seqeval 1.2.2 in its own venv (made from scripts/seqeval.lock;
 its scikit-learn breaks quantulum3's pickle in .venv), on random IOB2 sequences, invalid ones included."""
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, locked_venv
+from conftest import ROOT, locked_python
 from scripts.evaluate.scorer import score
 
-SEQEVAL_VENV = ROOT / ".venvs" / "seqeval"
 SEQEVAL_LOCK = ROOT / "scripts" / "seqeval.lock"
 TAGS = ["O", "O", "O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "I-GPE"]  # I-GPE never has its B-
 REPORT = """
@@ -25,7 +24,7 @@ print(json.dumps(classification_report(true, pred, mode="strict", scheme=IOB2, o
 
 @pytest.fixture(scope="module")
 def seqeval_python():
-    return locked_venv(SEQEVAL_VENV, SEQEVAL_LOCK, "--no-deps", "-r", str(SEQEVAL_LOCK))
+    return locked_python("seqeval", SEQEVAL_LOCK)
 
 
 def sequences(seed: int, n: int = 400) -> tuple[list[list[str]], list[list[str]]]:

@@ -1,21 +1,21 @@
 """The annotators' Label Studio server: `up`/`down`, credentials, the SDK client, our projects, and sign-up.
 
 Label Studio pins an old pyarrow and Django, so it lives in a venv of its own,
-installed from scripts/label-studio.lock into the user's cache folder. Its data, log, pid file and the
+installed from scripts/label-studio.lock into the user's cache folder (scripts/core/venvs.py). Its data, log, pid file and the
 generated credentials stay in .label-studio/ (git-ignored): no token or password
 is ever printed or committed.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
-import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -27,11 +27,10 @@ import httpx
 from label_studio_sdk import LabelStudio
 
 from scripts.core.files import PROJECT_ROOT
+from scripts.core.venvs import locked_venv, venv_path
 
 LS_LOCK = PROJECT_ROOT / "scripts" / "label-studio.lock"
-# Cached outside the checkout, keyed on the pinned versions: a changed lock makes a new venv.
-LS_VENV = (Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "syria-news-spans"
-           / f"label-studio-{hashlib.sha256(LS_LOCK.read_bytes()).hexdigest()[:16]}")
+LS_VENV = venv_path("label-studio", LS_LOCK)  # a changed lock makes a new venv
 DEFAULT_HOME = PROJECT_ROOT / ".label-studio"
 HOST = "127.0.0.1"
 START_TIMEOUT = 240  # seconds; a first start runs the database migrations
@@ -83,14 +82,7 @@ def credentials(home: Path) -> Credentials:
 
 def ensure_venv() -> Path:
     """The label-studio executable, installing its venv from the lock when missing or out of date."""
-    stamp = LS_VENV / ".complete"
-    if not stamp.exists():
-        print(f"installing Label Studio into {LS_VENV} (about a minute, once per scripts/label-studio.lock)", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(LS_VENV)], check=True)
-        subprocess.run([str(LS_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        "--no-deps", "-r", str(LS_LOCK)], check=True)
-        stamp.touch()
-    return LS_VENV / "bin" / "label-studio"
+    return locked_venv("label-studio", LS_LOCK) / "bin" / "label-studio"
 
 
 def port_is_free(port: int) -> bool:
@@ -130,12 +122,12 @@ def up(port: int, home: Path = DEFAULT_HOME) -> Server:
         raise ServerError(f"port {port} on {HOST} is busy; choose another with --port")
     executable = ensure_venv()
     env = {
-        **os.environ, "HOME": str(home / "home"), "LABEL_STUDIO_BASE_DATA_DIR": str(home / "data"), "DJANGO_DB": "sqlite",
-        "LABEL_STUDIO_USERNAME": creds.username, "LABEL_STUDIO_PASSWORD": creds.password,
+        **_env(home), "LABEL_STUDIO_USERNAME": creds.username, "LABEL_STUDIO_PASSWORD": creds.password,
         "LABEL_STUDIO_USER_TOKEN": creds.token, "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
-        "LATEST_VERSION_CHECK": "false", "COLLECT_ANALYTICS": "false", "SENTRY_DSN": "", "FRONTEND_SENTRY_DSN": "",
     }
     (home / "home").mkdir(parents=True, exist_ok=True)
+    if not (home / "data").exists():  # a new server: no half minute of database migrations
+        shutil.copytree(_migrated_data(executable), home / "data")
     with open(home / "server.log", "ab") as log:
         process = subprocess.Popen(
             [str(executable), "start", "--no-browser", "--internal-host", HOST, "--port", str(port)],
@@ -149,6 +141,32 @@ def up(port: int, home: Path = DEFAULT_HOME) -> Server:
         down(home)
         raise
     return server
+
+
+def _env(home: Path) -> dict:
+    return {**os.environ, "HOME": str(home / "home"), "LABEL_STUDIO_BASE_DATA_DIR": str(home / "data"), "DJANGO_DB": "sqlite",
+            "LATEST_VERSION_CHECK": "false", "COLLECT_ANALYTICS": "false", "SENTRY_DSN": "", "FRONTEND_SENTRY_DSN": ""}
+
+
+def _migrated_data(executable: Path) -> Path:
+    """A data folder whose database has every migration applied and nothing else (no user, no secret key: each
+    server makes its own on its first start). Made once in the venv's folder (so a new venv makes it anew) and
+    renamed into place whole; `label-studio version` migrates and stops."""
+    made = LS_VENV / "migrated-data"
+    if not made.exists():
+        with tempfile.TemporaryDirectory(dir=LS_VENV) as tmp:
+            env = {k: v for k, v in _env(Path(tmp)).items() if not k.startswith("LABEL_STUDIO_") or k == "LABEL_STUDIO_BASE_DATA_DIR"}
+            (Path(tmp) / "home").mkdir()
+            done = subprocess.run([str(executable), "version"], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+            if done.returncode:
+                raise ServerError(f"Label Studio could not set up its database: {(done.stdout + done.stderr)[-2000:]}")
+            (Path(tmp) / "data" / ".env").unlink(missing_ok=True)  # the secret key
+            try:
+                os.rename(Path(tmp) / "data", made)
+            except OSError:
+                if not made.exists():  # else another process was first
+                    raise
+    return made
 
 
 def _wait_until_ready(server: Server, process: subprocess.Popen) -> None:

@@ -6,11 +6,12 @@ travel together with its text, so every row check and every reference inside a d
 `mapInArrow` runs `schemas.validation.validate` on each batch. The one rule that spans documents (one
 canonical name per entity id) then runs, with the same registered check, on the distinct pairs.
 
-    python -m scripts.scale.spark_validate RELEASE [--master local[2]]
+    python -m scripts.scale.spark_validate RELEASE [RELEASE ...] [--master local[2]]
 
 RELEASE is a folder or URL holding data/ (e.g. s3a://bucket/syria-news-spans with the hadoop-aws
-package configured); --master a cluster (spark://host:7077, yarn). It runs in its own venv
-(scripts/spark.sh), as pyspark needs pandas < 3. Exit 1 and one line per failure when any check fails.
+package configured); several are validated in turn in one Spark session, each ending with its own
+summary line. --master a cluster (spark://host:7077, yarn). It runs in its own venv (scripts/spark.sh),
+as pyspark needs pandas < 3. Exit 1 and one line per failure when any check fails.
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def check_documents(batches):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.scale.spark_validate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("release", help="folder or URL holding data/<config>/*.parquet")
+    parser.add_argument("release", nargs="+", help="folder or URL holding data/<config>/*.parquet")
     parser.add_argument("--master", default="local[2]")
     args = parser.parse_args(argv)
 
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         spark.sparkContext.addPyFile(str(_code_zip(Path(tmp))))  # the rules travel to the executors
         try:
-            return _run(spark, F, TABLES, args)
+            return max([_run(spark, F, TABLES, release, args.master) for release in args.release])
         finally:
             spark.stop()
 
@@ -77,14 +78,14 @@ def _code_zip(folder: Path) -> Path:
     return path
 
 
-def _run(spark, F, TABLES, args) -> int:
+def _run(spark, F, TABLES, release: str, master: str) -> int:
     import polars as pl
 
     from schemas.validation import cross_document_failures
 
     from schemas.tables import DOCUMENT_KEY
 
-    data = {t: spark.read.parquet(f"{args.release.rstrip('/')}/data/{t}") for t in TABLES}
+    data = {t: spark.read.parquet(f"{release.rstrip('/')}/data/{t}") for t in TABLES}
     doc_ids = None
     for table, frame in data.items():
         ids = frame.select(F.col(DOCUMENT_KEY[table]).alias("doc_id")).distinct()
@@ -97,7 +98,7 @@ def _run(spark, F, TABLES, args) -> int:
     failures = [r["failure"] for r in packed.mapInArrow(check_documents, "failure string").orderBy("failure").collect()]
     failures += cross_document_failures(pl.from_arrow(data["entities"].select("entity_id", "canonical_name").distinct().toArrow()))
     print("\n".join(failures))
-    print(f"validated {doc_ids.count()} document(s) on Spark ({args.master}): {len(failures)} failure(s)")
+    print(f"validated {doc_ids.count()} document(s) on Spark ({master}): {len(failures)} failure(s)")
     return 1 if failures else 0
 
 
