@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     export_cmd.add_argument("--release", type=Path, default=PROJECT_ROOT, help="the release folder (default: this checkout)")
     from scripts.evaluate import add_arguments, add_baseline_arguments
 
-    add_arguments(commands.add_parser("evaluate", help="score a model's predictions against the gold, with 95% intervals"))
+    add_arguments(commands.add_parser("evaluate", help="score a model's predictions against the gold, with 95%% intervals"))
     add_baseline_arguments(commands.add_parser("baselines", help="score three baselines and write their table into README.md; "
                                                                  "--check: exit 1 when the card's table differs"))
     bench_cmd = commands.add_parser("benchmark", help="the build's cost by stage at growing sizes, against a floor measured in the same run")
