@@ -253,8 +253,9 @@ def reference_exists(data: PolarsData, *, key: str, found: str):
 
 @extensions.register_check_method(statistics=["low", "high"])
 def not_below(data: PolarsData, *, low: str, high: str):
-    """high is null or high >= low."""
-    return data.lazyframe.select((pl.col(high).is_null() | (pl.col(high) >= pl.col(low))).fill_null(False))
+    """high is null or high >= low, and neither is NaN (polars orders NaN above every number)."""
+    not_nan = pl.col(low).is_not_nan().fill_null(True) & pl.col(high).is_not_nan().fill_null(True)
+    return data.lazyframe.select(((pl.col(high).is_null() | (pl.col(high) >= pl.col(low))) & not_nan).fill_null(False))
 
 
 @extensions.register_check_method(statistics=["key", "value"])

@@ -5,9 +5,10 @@ from functools import cache
 
 import pandera.polars as pa
 import polars as pl
+from pandera.config import ValidationDepth, config_context
 
 from schemas.compiled import failing
-from schemas.tables import TABLES, schema, view
+from schemas.tables import TABLES, empty, schema, view
 
 MAX_REPORTED = 50  # per table; the rest are counted
 
@@ -20,11 +21,28 @@ def validate(tables: dict[str, pl.DataFrame]) -> list[str]:
 def failures(tables: dict[str, pl.DataFrame], fast: bool = True) -> dict[str, list[str]]:
     """Every failure of the tables, by table. Every table's rules run first in one pass (schemas/compiled.py);
     pandera validates, and describes, only the tables that fail there (`fast=False`: every table)."""
-    frames = {table: view(table, tables) for table in TABLES}
-    schemas = _schemas()
+    with config_context(validation_enabled=True, validation_depth=ValidationDepth.SCHEMA_AND_DATA):  # whatever PANDERA_* says
+        try:
+            frames = {table: view(table, tables) for table in TABLES}
+        except (pl.exceptions.PolarsError, TypeError, KeyError) as err:  # tables that cannot even be joined: say why
+            return _shape_failures(tables) or {"tables": [f"the tables cannot be joined to be validated ({type(err).__name__}: {err})"]}
+        schemas = _schemas()
+        found: dict[str, list[str]] = {}
+        for table in failing(schemas, frames) if fast else TABLES:
+            if (lines := _pandera_failures(table, schemas[table], frames[table])) is not None:
+                found[table] = lines
+        return found
+
+
+def _shape_failures(tables: dict[str, pl.DataFrame]) -> dict[str, list[str]]:
+    """Each table's missing and extra columns and columns of another dtype than declared."""
     found: dict[str, list[str]] = {}
-    for table in failing(schemas, frames) if fast else TABLES:
-        if (lines := _pandera_failures(table, schemas[table], frames[table])) is not None:
+    for table in TABLES:
+        want, have = empty(table).schema, tables[table].schema if table in tables else {}
+        lines = [f"{table}: column {c}: missing" for c in want if c not in have]
+        lines += [f"{table}: column {c}: not a column of the table" for c in have if c not in want]
+        lines += [f"{table}: column {c}: dtype {have[c]} (declared {want[c]})" for c in want if c in have and have[c] != want[c]]
+        if lines:
             found[table] = lines
     return found
 

@@ -16,3 +16,7 @@ def test_a_venv_is_made_once_per_lock_and_a_half_made_one_anew(tmp_path, monkeyp
     assert venvs.locked_venv("x", lock) == made and not (made / "marker").exists() and (made / venvs.STAMP).exists()
     lock.write_text("# another version\n")
     assert venvs.locked_venv("x", lock) != made and (venvs.venv_path("x", lock) / venvs.STAMP).exists()
+    other = venvs.locked_venv("x", lock, "--no-deps", "-r", str(lock))  # other pip arguments: another venv
+    assert other != venvs.venv_path("x", lock) and (other / venvs.STAMP).exists()
+    (other / "bin" / "python").unlink()  # its interpreter gone (a new Python on the machine): made anew
+    assert venvs.locked_venv("x", lock, "--no-deps", "-r", str(lock)) == other and (other / "bin" / "python").exists()

@@ -180,6 +180,11 @@ COLUMN_CHECKS = {"greater_than_or_equal_to": lambda col, s: col >= s["min_value"
                  "str_matches": lambda col, s: col.str.contains(s["pattern"])}
 
 
+def _not_below(low: str, high: str) -> pl.Expr:
+    not_nan = pl.col(low).is_not_nan().fill_null(True) & pl.col(high).is_not_nan().fill_null(True)
+    return ((pl.col(high).is_null() | (pl.col(high) >= pl.col(low))) & not_nan).fill_null(False).all()
+
+
 def _column_rules(table: str) -> list[pl.Expr]:
     """Not null, unique, a ClassLabel's names, and each column's own checks (as schemas/tables.py declares them)."""
     rules = []
@@ -223,7 +228,7 @@ def rules(table: str, tables: dict[str, pl.DataFrame]) -> pl.LazyFrame:
         elif table == "figures":
             claims = span_ids("claims").rename({"_found": "claim_span_id"}).with_columns(pl.lit(True).alias("_claim"))
             frame = frame.join(claims, on="claim_span_id", how="left")
-            extra += [(pl.col("value_max").is_null() | (pl.col("value_max") >= pl.col("value"))).all(),
+            extra += [_not_below("value", "value_max"),
                       (pl.col("claim_span_id").is_null() | pl.col("_claim").is_not_null()).all()]
         elif table == "ner":
             tokens = (frame.select("doc_text", "tokens", "token_starts", "token_ends").explode("tokens", "token_starts", "token_ends")
@@ -234,7 +239,7 @@ def rules(table: str, tables: dict[str, pl.DataFrame]) -> pl.LazyFrame:
             return pl.concat([_all_of(frame, [*_column_rules(table), *extra]), tokens], how="horizontal")
         elif table == "annotations_raw":
             extra += [_span_ok("coverage_start", "coverage_end"),
-                      (pl.col("value_max").is_null() | (pl.col("value_max") >= pl.col("value"))).all(),
+                      _not_below("value", "value_max"),
                       pl.struct("ls_annotation_id", "ls_region_id").is_unique().all()]
     return _all_of(frame, [*_column_rules(table), *extra])
 
