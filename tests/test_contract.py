@@ -218,7 +218,7 @@ def test_publish_dry_run_lists_the_release_without_network(clone):
     done = run(clone, "publish", "someone/syria-news-spans", "--dry-run")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("would upload 52 file(s), ") and lines[0].endswith(
+    assert lines[0].startswith("would upload 53 file(s), ") and lines[0].endswith(
         f"to https://huggingface.co/datasets/someone/syria-news-spans (main), then tag v{VERSION}:")
     assert [line.split()[0] for line in lines[1:]] == [
         *(f"data/{t}/test-00000-of-00001.parquet" for t in sorted(["annotations_raw", "bigbio_kb", "claims", "documents", "documents_nested",
@@ -227,7 +227,7 @@ def test_publish_dry_run_lists_the_release_without_network(clone):
         # every file the card and the datasheet link to, read from their links
         "LICENSE.md", "annotations/GUIDELINES.md", "annotations/adjudication.json", "annotations/corrections-rev3.json",
         "annotations/export.json", "annotations/labeling_config.xml", "docs/annotating.md", "docs/bad-input.md",
-        "docs/how-it-is-built.md", "docs/performance.md", "docs/versions.md",
+        "docs/benchmark-2026-11-30.json", "docs/how-it-is-built.md", "docs/performance.md", "docs/versions.md",
         # the scorer and what it imports, read from its imports
         "scripts/__init__.py", "scripts/core/__init__.py", "scripts/core/files.py", "scripts/core/intervals.py", "scripts/core/lazy.py",
         "scripts/core/model.py", "scripts/core/tokens.py", "scripts/evaluate/__init__.py", "scripts/evaluate/__main__.py",

@@ -18,4 +18,10 @@ __getattr__, __dir__ = exports(__name__, {
     'DOCS_PER_BUCKET': 'buckets',
     'workers_for': 'importer',
     'fewer_collections': 'importer',
+    'to_arrow': 'shards',
+    'PARQUET_OPTIONS': 'shards',
+    'SHARD_ROWS': 'shards',
+    'ROW_GROUP': 'shards',
+    'DOCUMENT_SHARD_ROWS': 'shards',
+    'DOCUMENT_ROW_GROUP': 'shards',
 })

@@ -27,7 +27,7 @@ import yaml
 from schemas import vocab
 from schemas.derived import derived_tables
 from schemas.tables import SORT_KEYS, SPLIT, TABLES, empty, polars_dtype
-from scripts.build.shards import DOCUMENT_ROW_GROUP, DOCUMENT_SHARD_ROWS, PARQUET_OPTIONS, ROW_GROUP, SHARD_ROWS, to_arrow
+from scripts.build import DOCUMENT_ROW_GROUP, DOCUMENT_SHARD_ROWS, PARQUET_OPTIONS, ROW_GROUP, SHARD_ROWS, to_arrow
 from scripts.core.model import AnnotatedDocument, Document, Entity
 from scripts.core.tokens import sentence_rows
 
