@@ -1,7 +1,7 @@
 """Validates the tables with their pandera schemas and reports failures by doc id, span id and check."""
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, wraps
 
 import pandera.polars as pa
 import polars as pl
@@ -18,20 +18,29 @@ def validate(tables: dict[str, pl.DataFrame]) -> list[str]:
     return capped(failures(tables))
 
 
+def _always_validating(fn):
+    """fn run with pandera validating schema and data, whatever the PANDERA_* environment variables say."""
+    @wraps(fn)
+    def validating(*args, **kwargs):
+        with config_context(validation_enabled=True, validation_depth=ValidationDepth.SCHEMA_AND_DATA):
+            return fn(*args, **kwargs)
+    return validating
+
+
+@_always_validating
 def failures(tables: dict[str, pl.DataFrame], fast: bool = True) -> dict[str, list[str]]:
     """Every failure of the tables, by table. Every table's rules run first in one pass (schemas/compiled.py);
     pandera validates, and describes, only the tables that fail there (`fast=False`: every table)."""
-    with config_context(validation_enabled=True, validation_depth=ValidationDepth.SCHEMA_AND_DATA):  # whatever PANDERA_* says
-        try:
-            frames = {table: view(table, tables) for table in TABLES}
-        except (pl.exceptions.PolarsError, TypeError, KeyError) as err:  # tables that cannot even be joined: say why
-            return _shape_failures(tables) or {"tables": [f"the tables cannot be joined to be validated ({type(err).__name__}: {err})"]}
-        schemas = _schemas()
-        found: dict[str, list[str]] = {}
-        for table in failing(schemas, frames) if fast else TABLES:
-            if (lines := _pandera_failures(table, schemas[table], frames[table])) is not None:
-                found[table] = lines
-        return found
+    try:
+        frames = {table: view(table, tables) for table in TABLES}
+    except (pl.exceptions.PolarsError, TypeError, KeyError) as err:  # tables that cannot even be joined: say why
+        return _shape_failures(tables) or {"tables": [f"the tables cannot be joined to be validated ({type(err).__name__}: {err})"]}
+    schemas = _schemas()
+    found: dict[str, list[str]] = {}
+    for table in failing(schemas, frames) if fast else TABLES:
+        if (lines := _pandera_failures(table, schemas[table], frames[table])) is not None:
+            found[table] = lines
+    return found
 
 
 def _shape_failures(tables: dict[str, pl.DataFrame]) -> dict[str, list[str]]:
@@ -72,6 +81,7 @@ def capped(found: dict[str, list[str]]) -> list[str]:
     return report
 
 
+@_always_validating
 def cross_document_failures(pairs: pl.DataFrame) -> list[str]:
     """The one rule across documents, for tables validated a batch of documents at a time: one canonical
     name per entity id, checked with the entities schema's own registered check on the distinct

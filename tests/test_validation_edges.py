@@ -41,3 +41,14 @@ def test_a_column_of_another_dtype_is_reported_not_raised(tables, table, column,
     broken = {**tables, table: frame.with_columns(pl.col(column).cast(dtype, strict=False))}
     found = failures(broken)
     assert f"{table}: column {column}: dtype {dtype} (declared {frame.schema[column]})" in found[table]
+
+
+def test_the_rule_across_documents_holds_whatever_pandera_is_set_to():
+    from pandera.config import ValidationDepth, config_context
+
+    from schemas.validation import cross_document_failures
+
+    pairs = pl.DataFrame({"entity_id": ["aleppo", "aleppo"], "canonical_name": ["Aleppo", "Halab"]})
+    with config_context(validation_enabled=False, validation_depth=ValidationDepth.SCHEMA_ONLY):
+        assert cross_document_failures(pairs) == [
+            "entities: entity_id 'aleppo': one_value_per_key failed (several canonical names across documents)"]
