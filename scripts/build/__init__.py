@@ -17,7 +17,6 @@ __getattr__, __dir__ = exports(__name__, {
     'Stopwatch': 'buckets',
     'DOCS_PER_BUCKET': 'buckets',
     'workers_for': 'importer',
-    'fewer_collections': 'importer',
     'to_arrow': 'shards',
     'PARQUET_OPTIONS': 'shards',
     'SHARD_ROWS': 'shards',

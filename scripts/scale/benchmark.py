@@ -195,11 +195,6 @@ def measure_reference(folder: Path) -> dict:
     return {"stages": stages, "stage_cpu_s": cpu, "peak_mb": memory.peak_mb, "rows": sum(len(r) for r in rows.values())}
 
 
-def measure_nested(folder: Path) -> dict:
-    """The single-worker build of scripts/scale/synth.py's `nested` document."""
-    return measure_pipeline(folder, workers=0)
-
-
 def measure_loading(folder: Path) -> dict:
     import pyarrow.parquet as pq
     from datasets import load_dataset
@@ -323,8 +318,7 @@ def _polars_exact(gold, pred) -> tuple[float, float, float]:
 
 MEASURES = {"pipeline-1": lambda folder: measure_pipeline(folder, workers=0),  # first: the floor compares its Parquet with it
             "pipeline-all": lambda folder: measure_pipeline(folder, workers=os.cpu_count() or 1),
-            "floor": measure_floor, "reference": measure_reference, "loading": measure_loading, "scorer": measure_scorer,
-            "nested": measure_nested}
+            "floor": measure_floor, "reference": measure_reference, "loading": measure_loading, "scorer": measure_scorer}
 
 
 def _in_fresh_process(kind: str, folder: Path) -> dict:
@@ -362,7 +356,7 @@ def run(sizes: list[int], work: Path, seed: int = 0, runs: int = 3, reference_ma
         if not (folder / "export.json").exists():
             shutil.rmtree(folder, ignore_errors=True)
             generate(folder, size, seed)
-        kinds = [k for k in MEASURES if k != "nested" and size <= largest.get(k, size)]
+        kinds = [k for k in MEASURES if size <= largest.get(k, size)]
         if "scorer" in kinds:
             scorer_data(folder, size, seed)
         measured = [{kind: _in_fresh_process(kind, folder) for kind in kinds} for _ in range(runs)]
@@ -372,7 +366,7 @@ def run(sizes: list[int], work: Path, seed: int = 0, runs: int = 3, reference_ma
         if not (folder / "export.json").exists():
             shutil.rmtree(folder, ignore_errors=True)
             nested_document(folder, claims)
-        results["nested"].append({"claims": claims, **median([_in_fresh_process("nested", folder) for _ in range(runs)])})
+        results["nested"].append({"claims": claims, **median([_in_fresh_process("pipeline-1", folder) for _ in range(runs)])})
     results["load_average"].append(os.getloadavg()[0])
     return results
 
