@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from schemas import vocab
-from schemas.derived import derived_tables
+from schemas.derived import DERIVE, derived_tables
 from schemas.tables import SORT_KEYS, SPLIT, TABLES, empty, polars_dtype
 from scripts.build import DOCUMENT_ROW_GROUP, DOCUMENT_SHARD_ROWS, PARQUET_OPTIONS, ROW_GROUP, SHARD_ROWS, to_arrow
 from scripts.core.model import AnnotatedDocument, Document, Entity
@@ -204,7 +204,7 @@ def rules(table: str, tables: dict[str, pl.DataFrame]) -> pl.LazyFrame:
     if table == "documents":
         extra = [(pl.col("text").str.len_chars() == pl.col("n_chars")).all()]
     elif table in ("documents_nested", "bigbio_kb"):
-        same = pl.LazyFrame({"derived_from_flat": [tables[table].equals(derived_tables(tables)[table])]})
+        same = pl.LazyFrame({"derived_from_flat": [tables[table].equals(DERIVE[table](tables))]})
         return pl.concat([_all_of(frame, _column_rules(table)), same], how="horizontal")
     else:
         docs = tables["documents"].lazy().select("doc_id", pl.col("text").alias("doc_text"))
